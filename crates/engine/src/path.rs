@@ -1,0 +1,93 @@
+//! JSON-style paths into a document (`mainSteps[3].inputs.Approvers`).
+//!
+//! A [`Path`] names a place in the document tree independently of the source
+//! format; the [`crate::source`] module maps it back to a line and column.
+//! This module owns only the path type and its rendering; it knows nothing
+//! about YAML, JSON or diagnostics.
+
+use std::fmt;
+
+/// One step along a [`Path`]: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Segment {
+    /// A mapping key.
+    Key(String),
+    /// A zero-based sequence index.
+    Index(usize),
+}
+
+/// A path from the document root to a node.
+///
+/// ```
+/// use ssm_runbook_engine::path::Path;
+/// let p = Path::root().key("mainSteps").index(3).key("inputs").key("Approvers");
+/// assert_eq!(p.to_string(), "mainSteps[3].inputs.Approvers");
+/// assert_eq!(Path::root().to_string(), "$");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Path(Vec<Segment>);
+
+impl Path {
+    /// The document root.
+    pub fn root() -> Self {
+        Path(Vec::new())
+    }
+
+    /// This path extended by a mapping key.
+    pub fn key(&self, key: impl Into<String>) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Key(key.into()));
+        Path(segments)
+    }
+
+    /// This path extended by a sequence index.
+    pub fn index(&self, index: usize) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Index(index));
+        Path(segments)
+    }
+
+    /// The segments, root first.
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+
+    /// Whether this is the root path.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("$");
+        }
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Key(k) => {
+                    let plain = !k.is_empty()
+                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    match (plain, i) {
+                        (true, 0) => f.write_str(k)?,
+                        (true, _) => write!(f, ".{k}")?,
+                        (false, _) => write!(f, "[{}]", serde_json::Value::from(k.as_str()))?,
+                    }
+                }
+                Segment::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_keys_are_quoted() {
+        let p = Path::root().key("parameters").key("a b");
+        assert_eq!(p.to_string(), "parameters[\"a b\"]");
+    }
+}

@@ -1,0 +1,242 @@
+//! The step graph: every step of a runbook as a node, every way control can
+//! move between steps as a labelled edge.
+//!
+//! The graph is built with petgraph from a [`Document`] whose step names are
+//! unique (the first of a duplicated name wins). It answers structural
+//! questions (reachability, cycles) for the validator and renders to Mermaid
+//! and Graphviz for `ssm-runbook graph`. It does not execute anything and
+//! knows nothing about statuses.
+
+use crate::document::{Action, Document, OnCancel, OnFailure, Step};
+use indexmap::IndexMap;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::fmt::Write as _;
+
+/// How control moves along an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// To the next step in the list after success.
+    Next,
+    /// To `nextStep` after success.
+    NextStep,
+    /// To `onFailure: step:X` after a failure or time-out.
+    OnFailure,
+    /// After a failure with `onFailure: Continue`, to the success successor.
+    Continue,
+    /// To `onCancel: step:X` when the execution is cancelled during the step.
+    OnCancel,
+    /// To a branch choice's `NextStep` (the index of the choice).
+    Choice(usize),
+    /// To a branch's `Default`.
+    Default,
+    /// From a loop step to the first step of its body.
+    LoopBody,
+    /// From the last step of a loop body back to the loop step.
+    LoopBack,
+}
+
+impl EdgeKind {
+    /// The label shown in graph renderings.
+    pub fn label(self) -> String {
+        match self {
+            EdgeKind::Next => "next".into(),
+            EdgeKind::NextStep => "nextStep".into(),
+            EdgeKind::OnFailure => "onFailure".into(),
+            EdgeKind::Continue => "Continue".into(),
+            EdgeKind::OnCancel => "onCancel".into(),
+            EdgeKind::Choice(i) => format!("choice {}", i + 1),
+            EdgeKind::Default => "default".into(),
+            EdgeKind::LoopBody => "loop body".into(),
+            EdgeKind::LoopBack => "loop back".into(),
+        }
+    }
+
+    /// Whether the edge is taken after the source step succeeded.
+    pub fn after_success(self) -> bool {
+        matches!(
+            self,
+            EdgeKind::Next | EdgeKind::NextStep | EdgeKind::Choice(_) | EdgeKind::Default | EdgeKind::LoopBody | EdgeKind::LoopBack
+        )
+    }
+}
+
+/// A node of the step graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepNode {
+    /// The step's name.
+    pub name: String,
+    /// The action's name.
+    pub action: String,
+    /// The loop this step belongs to, if any.
+    pub parent: Option<String>,
+    /// Whether success ends the run here (isEnd, or the last main step).
+    pub ends_on_success: bool,
+}
+
+/// The compiled step graph of a runbook.
+///
+/// ```
+/// use ssm_runbook_engine::validate::validate_text;
+/// use ssm_runbook_engine::runbook::{StepGraph, EdgeKind};
+/// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- {name: a, action: aws:pause, inputs: {}, onFailure: 'step:c'}\n- {name: b, action: aws:pause, inputs: {}}\n- {name: c, action: aws:pause, inputs: {}}\n").document.unwrap();
+/// let g = StepGraph::build(&doc);
+/// let edges: Vec<_> = g.edges().map(|(f, t, k)| (f.to_owned(), t.to_owned(), k)).collect();
+/// assert!(edges.contains(&("a".into(), "b".into(), EdgeKind::Next)));
+/// assert!(edges.contains(&("a".into(), "c".into(), EdgeKind::OnFailure)));
+/// ```
+#[derive(Debug, Clone)]
+pub struct StepGraph {
+    graph: DiGraph<StepNode, EdgeKind>,
+    index: IndexMap<String, NodeIndex>,
+}
+
+impl StepGraph {
+    /// Build the graph of a document. References to unknown steps are left out.
+    pub fn build(doc: &Document) -> StepGraph {
+        let mut g = StepGraph { graph: DiGraph::new(), index: IndexMap::new() };
+        let all = doc.all_steps();
+        for at in &all {
+            if at.step.name.is_empty() || g.index.contains_key(&at.step.name) {
+                continue;
+            }
+            let last_main = at.parent.is_none() && at.index + 1 == at.siblings.len();
+            let node = StepNode {
+                name: at.step.name.clone(),
+                action: at.step.action.name().to_owned(),
+                parent: at.parent.map(str::to_owned),
+                ends_on_success: at.step.is_end() || (last_main && at.step.next_step.is_none()),
+            };
+            let ix = g.graph.add_node(node);
+            g.index.insert(at.step.name.clone(), ix);
+        }
+        for at in &all {
+            let Some(&from) = g.index.get(&at.step.name) else { continue };
+            if g.graph[from].name != at.step.name {
+                continue;
+            }
+            g.add_step_edges(from, at.step, at.siblings, at.index, at.parent);
+        }
+        g
+    }
+
+    fn add_edge(&mut self, from: NodeIndex, to: &str, kind: EdgeKind) {
+        if let Some(&to) = self.index.get(to) {
+            self.graph.add_edge(from, to, kind);
+        }
+    }
+
+    /// The step that runs after `step` succeeds without a jump: the list
+    /// successor, or the loop step at the end of a loop body.
+    fn successor<'s>(siblings: &'s [Step], index: usize, parent: Option<&'s str>) -> Option<(&'s str, EdgeKind)> {
+        match siblings.get(index + 1) {
+            Some(next) => Some((next.name.as_str(), EdgeKind::Next)),
+            None => parent.map(|p| (p, EdgeKind::LoopBack)),
+        }
+    }
+
+    fn add_step_edges(&mut self, from: NodeIndex, step: &Step, siblings: &[Step], index: usize, parent: Option<&str>) {
+        let successor = Self::successor(siblings, index, parent);
+        let success_target: Option<(String, EdgeKind)> = match (&step.action, step.is_end(), &step.next_step) {
+            (Action::Branch(_), _, _) => None,
+            (_, true, _) => None,
+            (_, false, Some(n)) => Some((n.clone(), EdgeKind::NextStep)),
+            (_, false, None) => successor.map(|(n, k)| (n.to_owned(), k)),
+        };
+        match &step.action {
+            Action::Branch(b) => {
+                for (i, c) in b.choices.iter().enumerate() {
+                    self.add_edge(from, &c.next_step, EdgeKind::Choice(i));
+                }
+                match (&b.default, step.is_end()) {
+                    (Some(d), _) => self.add_edge(from, d, EdgeKind::Default),
+                    (None, true) => {}
+                    (None, false) => {
+                        if let Some((n, k)) = successor {
+                            self.add_edge(from, n, k);
+                        }
+                    }
+                }
+            }
+            Action::Loop(l) => {
+                if let Some(first) = l.steps.first() {
+                    self.add_edge(from, &first.name, EdgeKind::LoopBody);
+                }
+            }
+            _ => {}
+        }
+        if let Some((target, kind)) = &success_target {
+            self.add_edge(from, target, *kind);
+        }
+        match step.on_failure() {
+            OnFailure::Abort => {}
+            OnFailure::Continue => {
+                if let Some((target, _)) = &success_target {
+                    self.add_edge(from, target, EdgeKind::Continue);
+                }
+            }
+            OnFailure::Step(target) => self.add_edge(from, &target, EdgeKind::OnFailure),
+        }
+        if let Some(OnCancel::Step(target)) = &step.on_cancel {
+            self.add_edge(from, target, EdgeKind::OnCancel);
+        }
+    }
+
+    /// The underlying petgraph graph.
+    pub fn graph(&self) -> &DiGraph<StepNode, EdgeKind> {
+        &self.graph
+    }
+
+    /// The node of a step.
+    pub fn node(&self, name: &str) -> Option<NodeIndex> {
+        self.index.get(name).copied()
+    }
+
+    /// Every edge as `(from, to, kind)`, in insertion order.
+    pub fn edges(&self) -> impl Iterator<Item = (&str, &str, EdgeKind)> {
+        self.graph.raw_edges().iter().map(|e| {
+            (self.graph[e.source()].name.as_str(), self.graph[e.target()].name.as_str(), e.weight)
+        })
+    }
+
+    /// Every node, in document order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &StepNode)> {
+        self.index.values().map(|&ix| (ix, &self.graph[ix]))
+    }
+
+    /// Render as a Mermaid flowchart.
+    pub fn to_mermaid(&self) -> String {
+        let mut out = String::from("flowchart TD\n");
+        for (ix, node) in self.nodes() {
+            let _ = writeln!(out, "    s{}[\"{}<br/><small>{}</small>\"]", ix.index(), escape(&node.name), escape(&node.action));
+        }
+        for e in self.graph.raw_edges() {
+            let arrow = if e.weight.after_success() { "-->" } else { "-.->" };
+            let _ = writeln!(out, "    s{} {}|{}| s{}", e.source().index(), arrow, e.weight.label(), e.target().index());
+        }
+        out
+    }
+
+    /// Render as a Graphviz digraph.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph runbook {\n    node [shape=box];\n");
+        for (ix, node) in self.nodes() {
+            let _ = writeln!(out, "    s{} [label=\"{}\\n{}\"];", ix.index(), escape(&node.name), escape(&node.action));
+        }
+        for e in self.graph.raw_edges() {
+            let style = if e.weight.after_success() { "solid" } else { "dashed" };
+            let _ = writeln!(
+                out,
+                "    s{} -> s{} [label=\"{}\", style={style}];",
+                e.source().index(),
+                e.target().index(),
+                e.weight.label()
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('"', "'")
+}

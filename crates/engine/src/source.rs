@@ -1,0 +1,603 @@
+//! Source text: format detection, parsing into a JSON value tree, and mapping
+//! a [`Path`] back to a line and column.
+//!
+//! Parsing is the hot path, so it produces a plain [`serde_json::Value`]
+//! (document order kept) and no positions. Positions are computed lazily, only
+//! when a document has diagnostics: [`Locator`] re-reads the text with a
+//! span-aware pass (serde-saphyr's `Spanned` for YAML, a small scanner for
+//! JSON) and answers "where is this path". This module reads no files; the
+//! caller hands it text. It must not interpret the document's meaning.
+
+use crate::diagnostic::Position;
+use crate::limits::Limits;
+use crate::path::{Path, Segment};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::fmt;
+
+/// The text format of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// JSON (SSM's default `DocumentFormat`).
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+impl Format {
+    /// Guess the format from content: JSON when the first significant
+    /// character opens an object or an array, YAML otherwise.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::source::Format;
+    /// assert_eq!(Format::detect("  {\"a\": 1}"), Format::Json);
+    /// assert_eq!(Format::detect("# c\nschemaVersion: '0.3'"), Format::Yaml);
+    /// ```
+    pub fn detect(text: &str) -> Format {
+        let body = text.trim_start_matches('\u{feff}').trim_start();
+        if body.starts_with('{') || body.starts_with('[') {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    }
+
+    /// `JSON` or `YAML`, as SSM's `DocumentFormat` spells it.
+    pub fn as_ssm(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::Yaml => "YAML",
+        }
+    }
+}
+
+/// Why text could not be read as a document tree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseFailure {
+    /// What went wrong, one line.
+    pub message: String,
+    /// Where, when known.
+    pub position: Option<Position>,
+    /// Whether a tool limit (not a syntax error) stopped the parse.
+    pub limit: bool,
+}
+
+impl ParseFailure {
+    fn syntax(message: impl Into<String>, position: Option<Position>) -> Self {
+        ParseFailure { message: message.into(), position, limit: false }
+    }
+}
+
+/// Turn raw bytes into text, refusing binary data and invalid UTF-8 with a
+/// located error.
+///
+/// ```
+/// use ssm_runbook_engine::source::decode;
+/// assert!(decode(b"a: 1").is_ok());
+/// let err = decode(b"a: \xff").unwrap_err();
+/// assert!(err.message.contains("UTF-8"));
+/// assert_eq!(err.position.unwrap().column, 4);
+/// ```
+pub fn decode(bytes: &[u8]) -> Result<&str, ParseFailure> {
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(ParseFailure::syntax(
+            "binary data: the file contains a NUL byte and is not a text document",
+            Some(position_of_byte(&String::from_utf8_lossy(&bytes[..at]), at)),
+        ));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = e.valid_up_to();
+        let prefix = String::from_utf8_lossy(&bytes[..valid]);
+        ParseFailure::syntax(
+            format!("invalid UTF-8 at byte {valid}: documents must be UTF-8 text"),
+            Some(position_of_byte(&prefix, valid)),
+        )
+    })
+}
+
+/// Parse text of the given format into a value tree, within `limits`.
+///
+/// ```
+/// use ssm_runbook_engine::source::{parse, Format};
+/// use ssm_runbook_engine::limits::Limits;
+/// let v = parse("a: [1, two]", Format::Yaml, &Limits::default()).unwrap();
+/// assert_eq!(v["a"][1], "two");
+/// let e = parse("{\"a\": }", Format::Json, &Limits::default()).unwrap_err();
+/// assert_eq!(e.position.unwrap().to_string(), "1:7");
+/// ```
+pub fn parse(text: &str, format: Format, limits: &Limits) -> Result<Value, ParseFailure> {
+    if text.len() > limits.max_document_bytes {
+        return Err(ParseFailure {
+            message: format!(
+                "document is {} bytes, over this tool's limit of {} bytes (limit max_document_bytes)",
+                text.len(),
+                limits.max_document_bytes
+            ),
+            position: None,
+            limit: true,
+        });
+    }
+    let text = text.trim_start_matches('\u{feff}');
+    match format {
+        Format::Json => parse_json(text, limits),
+        Format::Yaml => parse_yaml(text, limits),
+    }
+}
+
+fn parse_json(text: &str, limits: &Limits) -> Result<Value, ParseFailure> {
+    if let Some(depth) = json_depth_over(text, limits.max_nesting_depth) {
+        return Err(ParseFailure {
+            message: format!(
+                "document nests deeper than {depth} levels (limit max_nesting_depth)"
+            ),
+            position: None,
+            limit: true,
+        });
+    }
+    serde_json::from_str::<Value>(text).map_err(|e| {
+        let position = (e.line() > 0).then(|| Position {
+            line: clamp(e.line()),
+            column: clamp(e.column()),
+        });
+        let mut message = e.to_string();
+        if let Some(cut) = message.find(" at line ") {
+            message.truncate(cut);
+        }
+        ParseFailure::syntax(format!("JSON not well-formed: {message}"), position)
+    })
+}
+
+/// Count bracket depth outside strings; report the limit if it is exceeded.
+fn json_depth_over(text: &str, max: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Some(max);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn yaml_options(limits: &Limits) -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: limits.max_nesting_depth,
+            max_nodes: limits.max_yaml_nodes,
+            max_aliases: limits.max_yaml_aliases,
+            max_events: limits.max_yaml_nodes.saturating_mul(4),
+        },
+        with_snippet: false,
+        reject_unsupported_tags: true,
+    }
+}
+
+fn parse_yaml(text: &str, limits: &Limits) -> Result<Value, ParseFailure> {
+    let value: Value = serde_saphyr::from_str_with_options(text, yaml_options(limits))
+        .map_err(|e| yaml_failure(&e))?;
+    Ok(value)
+}
+
+fn yaml_failure(e: &serde_saphyr::Error) -> ParseFailure {
+    let position = e.location().and_then(|l| {
+        (l.line() > 0).then(|| Position { line: clamp64(l.line()), column: clamp64(l.column()) })
+    });
+    let mut message = e.to_string();
+    // The location is reported separately; keep the message to its first line.
+    if let Some(cut) = message.find('\n') {
+        message.truncate(cut);
+    }
+    if let Some(cut) = message.rfind(" at line ") {
+        if message[cut..].contains("column") {
+            message.truncate(cut);
+        }
+    }
+    let limit = message.contains("budget") || message.contains("limit");
+    if message.contains("tag") && message.contains('!') {
+        message.push_str(" (SSM reads plain YAML: CloudFormation functions such as !Ref and !Sub are resolved by CloudFormation, not by SSM)");
+    }
+    ParseFailure { message: format!("YAML not well-formed: {message}"), position, limit }
+}
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn clamp64(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The 1-based position of byte offset `at` in `text`.
+pub fn position_of_byte(text: &str, at: usize) -> Position {
+    let at = floor_char_boundary(text, at.min(text.len()));
+    let before = &text[..at];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    Position { line: clamp(line), column: clamp(column) }
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Maps paths to source positions for one document text.
+///
+/// Build it only when there is something to locate: it re-reads the text.
+///
+/// ```
+/// use ssm_runbook_engine::source::{Format, Locator};
+/// use ssm_runbook_engine::path::Path;
+/// let text = "mainSteps:\n  - name: a\n    action: aws:nope\n";
+/// let loc = Locator::new(text, Format::Yaml);
+/// let p = Path::root().key("mainSteps").index(0).key("action");
+/// assert_eq!(loc.locate(&p).unwrap().to_string(), "3:5");
+/// let json = "{\n  \"mainSteps\": [\n    {\"name\": \"a\", \"action\": \"x\"}\n  ]\n}";
+/// let loc = Locator::new(json, Format::Json);
+/// assert_eq!(loc.locate(&p).unwrap().to_string(), "3:19");
+/// ```
+pub struct Locator<'a> {
+    text: &'a str,
+    yaml: Option<SpanNode>,
+    format: Format,
+}
+
+impl<'a> Locator<'a> {
+    /// Prepare to locate paths in `text`.
+    pub fn new(text: &'a str, format: Format) -> Self {
+        let yaml = match format {
+            Format::Yaml => {
+                serde_saphyr::from_str_with_options::<SpanNode>(text, yaml_options(&Limits::default()))
+                    .ok()
+            }
+            Format::Json => None,
+        };
+        Locator { text, yaml, format }
+    }
+
+    /// The position of the deepest node along `path` that exists: the key of
+    /// a mapping entry, or the value of a sequence element.
+    pub fn locate(&self, path: &Path) -> Option<Position> {
+        match self.format {
+            Format::Yaml => self.yaml.as_ref().and_then(|root| root.locate(path.segments())),
+            Format::Json => {
+                let offset = json_locate(self.text, path.segments())?;
+                Some(position_of_byte(self.text, offset))
+            }
+        }
+    }
+}
+
+/// A YAML node with the location where it is referenced.
+struct SpanNode {
+    at: Option<Position>,
+    kind: SpanKind,
+}
+
+enum SpanKind {
+    Scalar,
+    Seq(Vec<SpanNode>),
+    Map(Vec<(String, Option<Position>, SpanNode)>),
+}
+
+impl SpanNode {
+    fn locate(&self, segments: &[Segment]) -> Option<Position> {
+        let Some((first, rest)) = segments.split_first() else {
+            return self.at;
+        };
+        let found = match (&self.kind, first) {
+            (SpanKind::Map(entries), Segment::Key(k)) => entries
+                .iter()
+                .rev()
+                .find(|(name, _, _)| name == k)
+                .map(|(_, key_at, child)| {
+                    if rest.is_empty() { key_at.or(child.at) } else { child.locate(rest).or(*key_at) }
+                }),
+            (SpanKind::Seq(items), Segment::Index(i)) => items.get(*i).map(|c| c.locate(rest).or(c.at)),
+            _ => None,
+        };
+        found.flatten().or(self.at)
+    }
+}
+
+fn location_position(l: &serde_saphyr::Location) -> Option<Position> {
+    (l.line() > 0).then(|| Position { line: clamp64(l.line()), column: clamp64(l.column()) })
+}
+
+impl<'de> Deserialize<'de> for SpanNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = serde_saphyr::Spanned::<SpanKind>::deserialize(d)?;
+        Ok(SpanNode { at: location_position(&spanned.referenced), kind: spanned.value })
+    }
+}
+
+/// A mapping key of any scalar type, as text.
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<KeyText, E> {
+                Ok(KeyText(String::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for SpanKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SpanKind;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any YAML node")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_i128<E: de::Error>(self, _: i128) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_u128<E: de::Error>(self, _: u128) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<SpanKind, E> {
+                Ok(SpanKind::Scalar)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<SpanKind, D::Error> {
+                SpanKind::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SpanKind, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<SpanNode>()? {
+                    items.push(item);
+                }
+                Ok(SpanKind::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpanKind, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<serde_saphyr::Spanned<KeyText>>()? {
+                    let value = map.next_value::<SpanNode>()?;
+                    entries.push((key.value.0, location_position(&key.referenced), value));
+                }
+                Ok(SpanKind::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Walk JSON text along `segments`; return the byte offset of the deepest
+/// node found (a key's opening quote, or an element's first byte).
+fn json_locate(text: &str, segments: &[Segment]) -> Option<usize> {
+    let mut scanner = JsonScanner { bytes: text.as_bytes(), at: 0 };
+    scanner.skip_ws();
+    let mut best = scanner.at;
+    for segment in segments {
+        match scanner.enter(segment) {
+            Some(found_at) => best = found_at,
+            None => break,
+        }
+    }
+    Some(best)
+}
+
+struct JsonScanner<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl JsonScanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    /// Move into the child named by `segment` of the value at the cursor.
+    /// Returns the offset to report for it; the cursor ends at its value.
+    fn enter(&mut self, segment: &Segment) -> Option<usize> {
+        match (self.peek()?, segment) {
+            (b'{', Segment::Key(want)) => {
+                self.at += 1;
+                let mut found = None;
+                loop {
+                    self.skip_ws();
+                    if self.peek()? == b'}' {
+                        break;
+                    }
+                    let key_at = self.at;
+                    let key = self.string()?;
+                    self.skip_ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.at += 1;
+                    self.skip_ws();
+                    // Keep the last duplicate, as serde_json does.
+                    if &key == want {
+                        found = Some((key_at, self.at));
+                    }
+                    self.skip_value()?;
+                    self.skip_ws();
+                    if self.peek()? == b',' {
+                        self.at += 1;
+                    }
+                }
+                let (key_at, value_at) = found?;
+                self.at = value_at;
+                Some(key_at)
+            }
+            (b'[', Segment::Index(want)) => {
+                self.at += 1;
+                let mut index = 0;
+                loop {
+                    self.skip_ws();
+                    if self.peek()? == b']' {
+                        return None;
+                    }
+                    if index == *want {
+                        return Some(self.at);
+                    }
+                    self.skip_value()?;
+                    self.skip_ws();
+                    if self.peek()? == b',' {
+                        self.at += 1;
+                    }
+                    index += 1;
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let start = self.at;
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.at += 1;
+        loop {
+            match self.peek()? {
+                b'\\' => self.at += 2,
+                b'"' => {
+                    self.at += 1;
+                    let raw = std::str::from_utf8(self.bytes.get(start..self.at)?).ok()?;
+                    return serde_json::from_str(raw).ok();
+                }
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.at += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.at += 1;
+                }
+            }
+            _ => {
+                while !matches!(self.peek()?, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                    self.at += 1;
+                }
+                Some(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_locates_keys_and_elements() {
+        let text = "{\"a\": {\"b\": [10, {\"c\": true}]}, \"d\": \"x\\\"y\"}";
+        let p = Path::root().key("a").key("b").index(1).key("c");
+        let loc = Locator::new(text, Format::Json);
+        assert_eq!(loc.locate(&p), Some(position_of_byte(text, text.find("\"c\"").unwrap())));
+        // A missing key reports its parent.
+        let missing = Path::root().key("a").key("zzz");
+        assert_eq!(loc.locate(&missing), Some(position_of_byte(text, 1)));
+        assert_eq!(loc.locate(&Path::root().key("d")), Some(position_of_byte(text, text.find("\"d\"").unwrap())));
+    }
+
+    #[test]
+    fn yaml_locates_flow_and_block() {
+        let text = "a:\n  b: [x, {c: 1}]\n";
+        let loc = Locator::new(text, Format::Yaml);
+        let p = Path::root().key("a").key("b").index(1).key("c");
+        assert_eq!(loc.locate(&p).unwrap().to_string(), "2:11");
+    }
+
+    #[test]
+    fn deep_json_is_refused() {
+        let text = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = parse(&text, Format::Json, &Limits::default()).unwrap_err();
+        assert!(err.limit);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        assert_eq!(position_of_byte("é: x", 4).column, 4);
+    }
+}

@@ -1,0 +1,195 @@
+//! `{{ }}` placeholders: finding them in strings and classifying what they
+//! refer to.
+//!
+//! This module is syntax only: it says that `{{ Deploy.Status }}` reads the
+//! output `Status` of step `Deploy`, not whether that step exists (the
+//! validator checks that) nor what the value is (the execution layer
+//! resolves it). Text between `{{` and `}}` that is not a reference name (a
+//! Python format string inside a script, say) is left as literal text, the
+//! way SSM leaves it.
+
+use std::fmt;
+
+/// What a placeholder refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reference {
+    /// `{{ Name }}`: a runbook parameter.
+    Parameter(String),
+    /// `{{ step.Output }}`: an output of a step.
+    StepOutput {
+        /// The step's name.
+        step: String,
+        /// The output's name.
+        output: String,
+    },
+    /// `{{ automation:NAME }}`.
+    Automation(String),
+    /// `{{ global:NAME }}`.
+    Global(String),
+    /// `{{ variable:NAME }}`: a runbook variable.
+    Variable(String),
+    /// `{{ ssm:/name }}`: a Parameter Store value (parameter defaults only).
+    Ssm(String),
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reference::Parameter(n) => f.write_str(n),
+            Reference::StepOutput { step, output } => write!(f, "{step}.{output}"),
+            Reference::Automation(n) => write!(f, "automation:{n}"),
+            Reference::Global(n) => write!(f, "global:{n}"),
+            Reference::Variable(n) => write!(f, "variable:{n}"),
+            Reference::Ssm(n) => write!(f, "ssm:{n}"),
+        }
+    }
+}
+
+/// The system variables SSM documents, as `(prefix, name)`.
+pub const SYSTEM_VARIABLES: &[(&str, &str)] = &[
+    ("automation", "EXECUTION_ID"),
+    ("global", "ACCOUNT_ID"),
+    ("global", "REGION"),
+    ("global", "AWS_PARTITION"),
+    ("global", "DATE"),
+    ("global", "DATE_TIME"),
+];
+
+/// A placeholder found in a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// What it refers to.
+    pub reference: Reference,
+    /// Byte range of the whole `{{ ... }}` in the string.
+    pub range: std::ops::Range<usize>,
+}
+
+/// A placeholder SSM cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Every placeholder in `text`, in order.
+///
+/// ```
+/// use ssm_runbook_engine::template::{placeholders, Reference};
+/// let found = placeholders("i-{{ Id }} in {{global:REGION}} {{ a.b }}").unwrap();
+/// assert_eq!(found[0].reference, Reference::Parameter("Id".into()));
+/// assert_eq!(found[1].reference, Reference::Global("REGION".into()));
+/// assert_eq!(found[2].reference, Reference::StepOutput { step: "a".into(), output: "b".into() });
+/// // Not a reference name: literal text.
+/// assert!(placeholders("print(f'{{x + 1}}')").unwrap().is_empty());
+/// assert!(placeholders("{{ {{ x }} }}").is_err());
+/// ```
+pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, TemplateError> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| i + from) {
+        let Some(close) = text[open + 2..].find("}}").map(|i| i + open + 2) else {
+            break;
+        };
+        let inner = text[open + 2..close].trim();
+        if let Some(nested) = inner.strip_prefix("{{") {
+            if is_reference_name(nested.trim()) {
+                return Err(TemplateError {
+                    message: format!(
+                        "nested placeholder '{}': SSM does not expand a placeholder inside another",
+                        &text[open..(close + 2).min(text.len())]
+                    ),
+                });
+            }
+        }
+        if is_reference_name(inner) {
+            found.push(Placeholder { reference: classify(inner), range: open..close + 2 });
+            from = close + 2;
+        } else {
+            from = open + 2;
+        }
+    }
+    Ok(found)
+}
+
+/// If `text` is exactly one placeholder (blanks around it allowed), its reference.
+///
+/// ```
+/// use ssm_runbook_engine::template::{whole, Reference};
+/// assert_eq!(whole(" {{ Ids }} "), Some(Reference::Parameter("Ids".into())));
+/// assert_eq!(whole("x-{{ Ids }}"), None);
+/// ```
+pub fn whole(text: &str) -> Option<Reference> {
+    let trimmed = text.trim();
+    let inner = trimmed.strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    (is_reference_name(inner) && !inner.contains("}}")).then(|| classify(inner))
+}
+
+fn is_reference_name(inner: &str) -> bool {
+    !inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.' | '-' | '/'))
+}
+
+fn classify(inner: &str) -> Reference {
+    if let Some((prefix, name)) = inner.split_once(':') {
+        let name = name.to_owned();
+        match prefix {
+            "automation" => return Reference::Automation(name),
+            "global" => return Reference::Global(name),
+            "variable" => return Reference::Variable(name),
+            "ssm" => return Reference::Ssm(name),
+            _ => {}
+        }
+    }
+    match inner.split_once('.') {
+        Some((step, output)) => {
+            Reference::StepOutput { step: step.to_owned(), output: output.to_owned() }
+        }
+        None => Reference::Parameter(inner.to_owned()),
+    }
+}
+
+/// Every placeholder in every string of a JSON value, with the path suffix
+/// (relative to `value`) of the string that holds it.
+pub fn placeholders_in(
+    value: &serde_json::Value,
+    at: &crate::path::Path,
+    out: &mut Vec<(crate::path::Path, Result<Placeholder, TemplateError>)>,
+) {
+    match value {
+        serde_json::Value::String(s) => match placeholders(s) {
+            Ok(found) => out.extend(found.into_iter().map(|p| (at.clone(), Ok(p)))),
+            Err(e) => out.push((at.clone(), Err(e))),
+        },
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                placeholders_in(item, &at.index(i), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                placeholders_in(v, &at.key(k), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssm_and_variable_prefixes() {
+        let found = placeholders("{{ssm:/a/b}}{{ variable:count }}").unwrap();
+        assert_eq!(found[0].reference, Reference::Ssm("/a/b".into()));
+        assert_eq!(found[1].reference, Reference::Variable("count".into()));
+    }
+
+    #[test]
+    fn unclosed_is_literal() {
+        assert!(placeholders("{{ x").unwrap().is_empty());
+    }
+}

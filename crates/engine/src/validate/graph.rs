@@ -1,0 +1,210 @@
+//! Rules on the compiled step graph: unreachable steps, cycles, branches
+//! with no fall-back, and step outputs read where the producing step may not
+//! have succeeded.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::document::{Action, Document, StepAt};
+use crate::runbook::{EdgeKind, StepGraph};
+use crate::template::{self, Reference};
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+use std::collections::{BTreeSet, VecDeque};
+
+pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
+    let Some(first) = doc.main_steps.first() else { return };
+    let graph = StepGraph::build(doc);
+    let Some(start) = graph.node(&first.name) else { return };
+    let all = doc.all_steps();
+    let reached = reachable(&graph, start);
+    for at in &all {
+        let Some(ix) = graph.node(&at.step.name) else { continue };
+        if !reached.contains(&ix) && at.parent.is_none() {
+            out.push(Diagnostic::new(
+                Code::UnreachableStep,
+                at.path.key("name"),
+                format!("step '{}' is never run: no path from the first step '{}' reaches it", at.step.name, first.name),
+            ));
+        }
+        if let Action::Branch(b) = &at.step.action {
+            if b.default.is_none() && !at.step.is_end() {
+                out.push(Diagnostic::new(
+                    Code::BranchWithoutDefault,
+                    at.path.key("inputs"),
+                    format!(
+                        "branch '{}' has neither Default nor isEnd: when no choice matches, this tool runs the next step in the list, as the action reference says; the branch-condition page suggests the run stops. Add Default or isEnd: true to say which you mean",
+                        at.step.name
+                    ),
+                ));
+            }
+        }
+    }
+    cycles(doc, &graph, &all, out);
+    maybe_unset(&graph, start, &all, out);
+}
+
+fn reachable(graph: &StepGraph, start: NodeIndex) -> BTreeSet<NodeIndex> {
+    let mut seen = BTreeSet::from([start]);
+    let mut queue = VecDeque::from([start]);
+    while let Some(n) = queue.pop_front() {
+        for next in graph.graph().neighbors_directed(n, Direction::Outgoing) {
+            if seen.insert(next) {
+                queue.push_back(next);
+            }
+        }
+    }
+    seen
+}
+
+/// Edges that move the run forward on success, not counting the return to a
+/// loop step (aws:loop is bounded by MaxIterations).
+fn progress_edge(kind: EdgeKind) -> bool {
+    kind.after_success() && kind != EdgeKind::LoopBack
+}
+
+fn cycles(doc: &Document, graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
+    let g = graph.graph();
+    let filtered = petgraph::visit::EdgeFiltered::from_fn(g, |e| progress_edge(*e.weight()));
+    for component in petgraph::algo::kosaraju_scc(&filtered) {
+        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
+        let cyclic = members.len() > 1
+            || component.iter().any(|&n| g.edges_directed(n, Direction::Outgoing).any(|e| e.target() == n && progress_edge(*e.weight())));
+        if !cyclic {
+            continue;
+        }
+        let exits = members.iter().any(|&n| {
+            g[n].ends_on_success
+                || g.edges_directed(n, Direction::Outgoing).any(|e| progress_edge(*e.weight()) && !members.contains(&e.target()))
+                || branch_falls_off_end(doc, &g[n].name)
+        });
+        let mut names: Vec<(usize, &str)> = members
+            .iter()
+            .filter_map(|&n| all.iter().position(|a| a.step.name == g[n].name).map(|i| (i, g[n].name.as_str())))
+            .collect();
+        names.sort_unstable();
+        let Some(&(first_index, _)) = names.first() else { continue };
+        let trace: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
+        let path = all[first_index].path.key("name");
+        if exits {
+            out.push(Diagnostic::new(
+                Code::CycleWithExit,
+                path,
+                format!("steps {} form a cycle; a branch or an end step can leave it", trace.join(" -> ")),
+            ));
+        } else {
+            out.push(Diagnostic::new(
+                Code::CycleWithoutExit,
+                path,
+                format!("steps {} form a cycle with no way out: the run can only end by failing", trace.join(" -> ")),
+            ));
+        }
+    }
+}
+
+fn branch_falls_off_end(doc: &Document, name: &str) -> bool {
+    doc.find_step(name).is_some_and(|s| matches!(&s.action, Action::Branch(b) if b.default.is_none() && s.is_end()))
+}
+
+/// Must-analysis: for each step, the set of steps that certainly ran on
+/// every path that reaches it. A step read before it has run on some path
+/// has nothing to read there. (A producer that ran and failed with
+/// `onFailure: Continue` is the author's choice and not reported.)
+fn maybe_unset(graph: &StepGraph, start: NodeIndex, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
+    let g = graph.graph();
+    let n = g.node_count();
+    let everything: BTreeSet<usize> = (0..n).collect();
+    let mut sure: Vec<Option<BTreeSet<usize>>> = vec![None; n];
+    sure[start.index()] = Some(BTreeSet::new());
+    let mut queue = VecDeque::from([start]);
+    let mut rounds = 0usize;
+    while let Some(node) = queue.pop_front() {
+        rounds += 1;
+        if rounds > n.saturating_mul(64).max(1024) {
+            return;
+        }
+        let Some(here) = sure[node.index()].clone() else { continue };
+        for e in g.edges_directed(node, Direction::Outgoing) {
+            if e.weight() == &EdgeKind::OnCancel {
+                continue;
+            }
+            let mut carried = here.clone();
+            carried.insert(node.index());
+            let target = e.target().index();
+            let merged = match &sure[target] {
+                None => carried,
+                Some(old) => old.intersection(&carried).copied().collect(),
+            };
+            if sure[target].as_ref() != Some(&merged) {
+                sure[target] = Some(merged);
+                queue.push_back(e.target());
+            }
+        }
+    }
+    let _ = everything;
+    for at in all {
+        let Some(ix) = graph.node(&at.step.name) else { continue };
+        let Some(known) = &sure[ix.index()] else { continue };
+        let mut found = Vec::new();
+        for (path, value) in step_input_values(at) {
+            template::placeholders_in(&value, &path, &mut found);
+        }
+        for (path, ph) in found {
+            let Ok(ph) = ph else { continue };
+            let Reference::StepOutput { step, output } = &ph.reference else { continue };
+            let Some(producer) = graph.node(step) else { continue };
+            if producer == ix || known.contains(&producer.index()) {
+                continue;
+            }
+            // Loop outputs are readable inside the loop's own body.
+            if at.parent == Some(step.as_str()) {
+                continue;
+            }
+            out.push(Diagnostic::new(
+                Code::MaybeUnset,
+                path,
+                format!("{{{{ {step}.{output} }}}} is read by '{}', but on some path to it '{step}' has not run", at.step.name),
+            ));
+        }
+    }
+}
+
+fn step_input_values(at: &StepAt<'_>) -> Vec<(crate::path::Path, serde_json::Value)> {
+    let inputs = at.path.key("inputs");
+    let keyed = |pairs: Vec<(&str, &serde_json::Value)>| -> Vec<(crate::path::Path, serde_json::Value)> {
+        pairs.into_iter().map(|(k, v)| (inputs.key(k), v.clone())).collect()
+    };
+    match &at.step.action {
+        Action::External(_, e) => keyed(e.inputs.iter().map(|(k, v)| (k.as_str(), v)).collect()),
+        Action::Api(_, call) => {
+            let mut v = vec![("Service", &call.service), ("Api", &call.api)];
+            v.extend(call.parameters.iter().map(|(k, x)| (k.as_str(), x)));
+            keyed(v)
+        }
+        Action::Approve(a) => keyed(vec![("Approvers", &a.approvers)]),
+        Action::UpdateVariable(u) => keyed(vec![("Value", &u.value)]),
+        Action::ExecuteAutomation(e) => {
+            let mut v: Vec<(&str, &serde_json::Value)> = e.runtime_parameters.iter().map(|x| ("RuntimeParameters", x)).collect();
+            v.push(("DocumentName", &e.document_name));
+            keyed(v)
+        }
+        Action::Branch(b) => b
+            .choices
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let at = inputs.key("Choices").index(i);
+                condition_variables(&c.condition).into_iter().map(move |v| (at.clone(), v))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn condition_variables(c: &crate::document::Condition) -> Vec<serde_json::Value> {
+    use crate::document::Condition::*;
+    match c {
+        Compare { variable, operand, .. } => vec![variable.clone(), operand.clone()],
+        And(parts) | Or(parts) => parts.iter().flat_map(condition_variables).collect(),
+        Not(inner) => condition_variables(inner),
+    }
+}

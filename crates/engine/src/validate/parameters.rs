@@ -1,0 +1,149 @@
+//! Rules on parameter and variable definitions: defaults against their
+//! type, allowedValues, allowedPattern and length limits.
+//!
+//! Runs on the lowered document; what lowering already reported (an unknown
+//! type, a bad attribute type) is not reported again here.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::document::{Document, Parameter, ParameterType};
+use crate::path::Path;
+use crate::template;
+use crate::value::{kind_of, ValueType};
+use serde_json::Value;
+
+pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
+    let base = Path::root().key("parameters");
+    for (name, p) in &doc.parameters {
+        check_parameter(name, p, &base.key(name), out);
+    }
+    let base = Path::root().key("variables");
+    for (name, v) in &doc.variables {
+        let (Some(ty), Some(default)) = (v.ty, &v.default) else { continue };
+        if !admits_variable(ty, default) {
+            out.push(Diagnostic::new(
+                Code::VariableDefinition,
+                base.key(name).key("default"),
+                format!("variable '{name}' is {ty}, but its default is {}", kind_of(default)),
+            ));
+        }
+    }
+}
+
+/// A variable default may also be JSON text of a map or list type.
+fn admits_variable(ty: ValueType, value: &Value) -> bool {
+    ty.admits(value)
+        || matches!(ty, ValueType::StringMap | ValueType::MapList | ValueType::StringList)
+            && value.as_str().and_then(|s| serde_json::from_str::<Value>(s).ok()).is_some_and(|v| ty.admits(&v))
+}
+
+fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnostic>) {
+    let pattern = p.allowed_pattern.as_deref().and_then(|pat| match regex::Regex::new(pat) {
+        Ok(re) => Some(re),
+        Err(_) => {
+            out.push(Diagnostic::new(
+                Code::ParameterPattern,
+                at.key("allowedPattern"),
+                format!("allowedPattern of '{name}' uses syntax this tool cannot check (Java-only regex features); values are not checked against it"),
+            ));
+            None
+        }
+    });
+    if let (Some(lo), Some(hi)) = (p.min_items, p.max_items) {
+        if lo > hi {
+            out.push(Diagnostic::new(Code::ParameterAttribute, at.key("minItems"), format!("minItems {lo} is above maxItems {hi}")));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (p.min_chars, p.max_chars) {
+        if lo > hi {
+            out.push(Diagnostic::new(Code::ParameterAttribute, at.key("minChars"), format!("minChars {lo} is above maxChars {hi}")));
+        }
+    }
+    let (Some(ty), Some(default)) = (p.ty, &p.default) else { return };
+    let dp = at.key("default");
+    // A default built from placeholders ({{ssm:...}}, {{ global:... }},
+    // other parameters) is only known at start; references are checked by
+    // the references rules.
+    if default.as_str().is_some_and(|text| template::placeholders(text).map_or(true, |f| !f.is_empty())) {
+        return;
+    }
+    let json_text = matches!(ty.value_type(), ValueType::StringMap | ValueType::MapList)
+        && default.as_str().is_some_and(|s| s.trim().is_empty() || serde_json::from_str::<Value>(s).is_ok_and(|v| ty.value_type().admits(&v)));
+    if !json_text && !ty.value_type().admits(default) {
+        out.push(Diagnostic::new(
+            Code::ParameterDefault,
+            dp,
+            format!("Wrong default value for a \"{}\" parameters: '{name}' defaults to {}", ty.name(), kind_of(default)),
+        ));
+        return;
+    }
+    // An empty string is the conventional "not given" default of optional
+    // parameters; SSM accepts it whatever the pattern says.
+    if default.as_str() == Some("") {
+        return;
+    }
+    for problem in value_problems(name, p, ty, pattern.as_ref(), default) {
+        out.push(Diagnostic::new(Code::DefaultNotAllowed, dp.clone(), problem));
+    }
+}
+
+/// Why a (typed) value breaks a parameter's constraints, one line each.
+/// Shared with start-parameter checking.
+pub fn value_problems(name: &str, p: &Parameter, ty: ParameterType, pattern: Option<&regex::Regex>, value: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let items: Vec<&Value> = match value {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    if let Some(allowed) = &p.allowed_values {
+        for item in &items {
+            if !allowed.iter().any(|a| a == *item || scalar_text(a) == scalar_text(item)) {
+                let shown: Vec<String> = allowed.iter().map(|a| scalar_text(a).unwrap_or_else(|| a.to_string())).collect();
+                problems.push(format!(
+                    "Parameter \"{name}\" has value \"{}\" not found in [{}].",
+                    scalar_text(item).unwrap_or_else(|| item.to_string()),
+                    shown.join(", ")
+                ));
+            }
+        }
+    }
+    let resource = match ty {
+        ParameterType::Resource(r) | ParameterType::ResourceList(r) => regex::Regex::new(r.pattern()).ok(),
+        ParameterType::Value(_) => None,
+    };
+    for re in [pattern, resource.as_ref()].into_iter().flatten() {
+        for item in &items {
+            if let Some(text) = scalar_text(item) {
+                if !re.is_match(&text) {
+                    problems.push(format!("Parameter \"{name}\" value \"{text}\" does not match the pattern {}", re.as_str()));
+                }
+            }
+        }
+    }
+    if let Some(text) = value.as_str() {
+        let n = text.chars().count() as u64;
+        if p.min_chars.is_some_and(|m| n < m) || p.max_chars.is_some_and(|m| n > m) {
+            problems.push(format!("Parameter \"{name}\" value has {n} characters, outside minChars/maxChars"));
+        }
+    }
+    if let Some(list) = value.as_array() {
+        let n = list.len() as u64;
+        if p.min_items.is_some_and(|m| n < m) || p.max_items.is_some_and(|m| n > m) {
+            problems.push(format!("Parameter \"{name}\" value has {n} items, outside minItems/maxItems"));
+        }
+    }
+    if let Some(n) = value.as_i64() {
+        if p.min_value.is_some_and(|m| n < m) || p.max_value.is_some_and(|m| n > m) {
+            problems.push(format!("Parameter \"{name}\" value {n} is outside minValue/maxValue"));
+        }
+    }
+    problems
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}

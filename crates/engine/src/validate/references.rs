@@ -1,0 +1,303 @@
+//! Rules on names and references: unique step names, step targets
+//! (`nextStep`, `onFailure`, `onCancel`, branch targets), top-level outputs,
+//! and every `{{ }}` placeholder in `assumeRole` and step inputs.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::document::{Action, ActionKind, Document, OnCancel, OnFailure, Step, StepAt};
+use crate::path::Path;
+use crate::template::{self, Reference, SYSTEM_VARIABLES};
+use indexmap::IndexMap;
+use serde_json::Value;
+
+pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
+    let all = doc.all_steps();
+    let mut first_by_name: IndexMap<&str, &StepAt<'_>> = IndexMap::new();
+    for at in &all {
+        if at.step.name.is_empty() {
+            continue;
+        }
+        if first_by_name.contains_key(at.step.name.as_str()) {
+            out.push(Diagnostic::new(
+                Code::DuplicateStepName,
+                at.path.key("name"),
+                format!("Duplicate step names found in mainSteps of the document: {}", at.step.name),
+            ));
+        } else {
+            first_by_name.insert(&at.step.name, at);
+        }
+    }
+    let steps: IndexMap<&str, &Step> = first_by_name.iter().map(|(k, v)| (*k, v.step)).collect();
+    for at in &all {
+        check_targets(at, &steps, out);
+        check_inputs(doc, at, &steps, out);
+    }
+    if let Some(role) = &doc.assume_role {
+        let mut found = Vec::new();
+        template::placeholders_in(&Value::String(role.clone()), &Path::root().key("assumeRole"), &mut found);
+        for (path, ph) in found {
+            match ph {
+                Ok(p) if matches!(p.reference, Reference::Ssm(_)) => out.push(Diagnostic::new(
+                    Code::SsmParameterInInput,
+                    path,
+                    "{{ssm:...}} is not supported in assumeRole",
+                )),
+                Ok(p) => check_reference(doc, &p.reference, None, &steps, path, out),
+                Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
+            }
+        }
+    }
+    for (name, parameter) in &doc.parameters {
+        let Some(default) = &parameter.default else { continue };
+        let mut found = Vec::new();
+        template::placeholders_in(default, &Path::root().key("parameters").key(name).key("default"), &mut found);
+        for (path, ph) in found {
+            match ph {
+                // SSM does not check what a default refers to (published AWS
+                // runbooks default to {{ TARGET_ID }} and other parameters);
+                // only system variable names are checked.
+                Ok(p) if matches!(p.reference, Reference::Automation(_) | Reference::Global(_)) => {
+                    check_reference(doc, &p.reference, None, &steps, path, out)
+                }
+                Ok(_) => {}
+                Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
+            }
+        }
+    }
+    for (i, output) in doc.outputs.iter().enumerate() {
+        let path = Path::root().key("outputs").index(i);
+        let Some((step, name)) = output.split_once('.') else {
+            out.push(Diagnostic::new(Code::UnknownOutput, path, format!("output '{output}' must be written step.Output")));
+            continue;
+        };
+        match steps.get(step) {
+            None => out.push(Diagnostic::new(Code::UnknownOutput, path, format!("Unknown step name in named output: {output}"))),
+            Some(s) if !produces(s, name) => out.push(Diagnostic::new(
+                Code::UnknownOutput,
+                path,
+                format!("step '{step}' ({}) has no output named '{name}'", s.action.name()),
+            )),
+            Some(_) => {}
+        }
+    }
+}
+
+fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
+    let step = at.step;
+    let unknown = |field: &str, target: &str| {
+        Diagnostic::new(Code::UnknownStepTarget, at.path.key(field), format!("Unknown step name: \"{target}\" in {field}"))
+    };
+    if let Some(next) = &step.next_step {
+        if !steps.contains_key(next.as_str()) {
+            out.push(unknown("nextStep", next));
+        }
+    }
+    if let Some(OnFailure::Step(target)) = &step.on_failure {
+        if !steps.contains_key(target.as_str()) {
+            out.push(unknown("onFailure", target));
+        }
+    }
+    if let Some(OnCancel::Step(target)) = &step.on_cancel {
+        match steps.get(target.as_str()).map(|s| s.action.kind()) {
+            None => out.push(unknown("onCancel", target)),
+            Some(Some(kind)) if !kind.may_run_on_cancel() => out.push(Diagnostic::new(
+                Code::OnCancel,
+                at.path.key("onCancel"),
+                format!("onCancel names '{target}', an {} step; {} steps cannot run as the cancel workflow", kind.name(), kind.name()),
+            )),
+            Some(_) => {}
+        }
+    }
+    if let Action::Branch(b) = &step.action {
+        let inputs = at.path.key("inputs");
+        for (i, choice) in b.choices.iter().enumerate() {
+            if !choice.next_step.is_empty() && !steps.contains_key(choice.next_step.as_str()) {
+                out.push(Diagnostic::new(
+                    Code::UnknownStepTarget,
+                    inputs.key("Choices").index(i).key("NextStep"),
+                    format!("Unknown step name: \"{}\" in NextStep", choice.next_step),
+                ));
+            }
+        }
+        if let Some(d) = &b.default {
+            if !steps.contains_key(d.as_str()) {
+                out.push(Diagnostic::new(Code::UnknownStepTarget, inputs.key("Default"), format!("Unknown step name: \"{d}\" in Default")));
+            }
+        }
+    }
+}
+
+/// The values of a step's inputs, with their paths, for placeholder scanning.
+fn input_values(step: &Step) -> Vec<(String, Value)> {
+    match &step.action {
+        Action::Approve(a) => {
+            let mut v = vec![("Approvers".to_owned(), a.approvers.clone())];
+            for (k, x) in [("MinRequiredApprovals", &a.min_required_approvals), ("NotificationArn", &a.notification_arn), ("Message", &a.message)] {
+                if let Some(x) = x {
+                    v.push((k.to_owned(), x.clone()));
+                }
+            }
+            v
+        }
+        Action::Pause { message } => message.iter().map(|m| ("Message".to_owned(), m.clone())).collect(),
+        Action::Sleep(s) => match s {
+            crate::document::Sleep::Duration(d) => vec![("Duration".into(), d.clone())],
+            crate::document::Sleep::Timestamp(t) => vec![("Timestamp".into(), t.clone())],
+            crate::document::Sleep::Missing => Vec::new(),
+        },
+        Action::Branch(_) | Action::Loop(_) => Vec::new(),
+        Action::UpdateVariable(u) => vec![("Value".into(), u.value.clone())],
+        Action::ExecuteAutomation(e) => {
+            let mut v = vec![("DocumentName".to_owned(), e.document_name.clone())];
+            v.extend(e.document_version.iter().map(|x| ("DocumentVersion".to_owned(), x.clone())));
+            v.extend(e.runtime_parameters.iter().map(|x| ("RuntimeParameters".to_owned(), x.clone())));
+            v.extend(e.other.iter().map(|(k, x)| (k.clone(), x.clone())));
+            v
+        }
+        Action::Api(_, call) => {
+            let mut v = vec![("Service".to_owned(), call.service.clone()), ("Api".to_owned(), call.api.clone())];
+            v.extend(call.property_selector.iter().map(|x| ("PropertySelector".to_owned(), x.clone())));
+            v.extend(call.desired_values.iter().map(|x| ("DesiredValues".to_owned(), x.clone())));
+            v.extend(call.parameters.iter().map(|(k, x)| (k.clone(), x.clone())));
+            v
+        }
+        Action::External(_, e) => e.inputs.iter().map(|(k, x)| (k.clone(), x.clone())).collect(),
+        Action::Internal { inputs, .. } => inputs.iter().map(|(k, x)| (k.clone(), x.clone())).collect(),
+        Action::Invalid { .. } => Vec::new(),
+    }
+}
+
+/// Branch and loop inputs keep their raw shape for scanning.
+fn structured_inputs(step: &Step) -> Value {
+    fn condition(c: &crate::document::Condition) -> Value {
+        use crate::document::Condition::*;
+        match c {
+            Compare { variable, operator, operand } => {
+                serde_json::json!({"Variable": variable, operator.name(): operand})
+            }
+            And(parts) => serde_json::json!({"And": parts.iter().map(condition).collect::<Vec<_>>()}),
+            Or(parts) => serde_json::json!({"Or": parts.iter().map(condition).collect::<Vec<_>>()}),
+            Not(inner) => serde_json::json!({"Not": condition(inner)}),
+        }
+    }
+    match &step.action {
+        Action::Branch(b) => serde_json::json!({
+            "Choices": b.choices.iter().map(|c| condition(&c.condition)).collect::<Vec<_>>()
+        }),
+        Action::Loop(l) => {
+            let mut m = serde_json::Map::new();
+            if let Some(i) = &l.iterators {
+                m.insert("Iterators".into(), i.clone());
+            }
+            if let Some(c) = &l.loop_condition {
+                m.insert("LoopCondition".into(), condition(c));
+            }
+            if let Some(x) = &l.max_iterations {
+                m.insert("MaxIterations".into(), x.clone());
+            }
+            Value::Object(m)
+        }
+        _ => Value::Null,
+    }
+}
+
+fn check_inputs(doc: &Document, at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
+    let inputs_path = at.path.key("inputs");
+    let mut found = Vec::new();
+    for (key, value) in input_values(at.step) {
+        template::placeholders_in(&value, &inputs_path.key(&key), &mut found);
+    }
+    template::placeholders_in(&structured_inputs(at.step), &inputs_path, &mut found);
+    for (path, ph) in found {
+        match ph {
+            Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
+            Ok(p) => check_reference(doc, &p.reference, Some(at), steps, path, out),
+        }
+    }
+}
+
+fn check_reference(
+    doc: &Document,
+    reference: &Reference,
+    reader: Option<&StepAt<'_>>,
+    steps: &IndexMap<&str, &Step>,
+    path: Path,
+    out: &mut Vec<Diagnostic>,
+) {
+    match reference {
+        Reference::Parameter(name) => {
+            if !doc.parameters.contains_key(name) {
+                out.push(Diagnostic::new(Code::UndeclaredParameter, path, format!("Parameter \"{name}\" is not declared.")));
+            }
+        }
+        Reference::Variable(name) => {
+            if !doc.variables.contains_key(name) {
+                out.push(Diagnostic::new(Code::UndeclaredVariable, path, format!("variable '{name}' is not declared under variables")));
+            }
+        }
+        Reference::Automation(name) | Reference::Global(name) => {
+            let prefix = if matches!(reference, Reference::Automation(_)) { "automation" } else { "global" };
+            if !SYSTEM_VARIABLES.contains(&(prefix, name.as_str())) {
+                let known: Vec<String> = SYSTEM_VARIABLES.iter().map(|(p, n)| format!("{p}:{n}")).collect();
+                out.push(Diagnostic::new(
+                    Code::UnknownSystemVariable,
+                    path,
+                    format!("{prefix}:{name} is not a system variable (known: {})", known.join(", ")),
+                ));
+            }
+        }
+        Reference::Ssm(name) => out.push(Diagnostic::new(
+            Code::SsmParameterInInput,
+            path,
+            format!("{{{{ssm:{name}}}}} cannot be used in step inputs; declare a parameter whose default is {{{{ssm:{name}}}}}"),
+        )),
+        Reference::StepOutput { step, output } => match steps.get(step.as_str()) {
+            None => out.push(Diagnostic::new(
+                Code::UnknownStepOutput,
+                path,
+                format!("{{{{ {step}.{output} }}}} reads step '{step}', but no step has that name"),
+            )),
+            Some(s) if !produces(s, output) => out.push(Diagnostic::new(
+                Code::UnknownStepOutput,
+                path,
+                format!("step '{step}' ({}) has no output named '{output}'{}", s.action.name(), known_outputs(s)),
+            )),
+            Some(s) => {
+                if let Action::Loop(l) = &s.action {
+                    if output == "CurrentIteratorValue" && l.iterators.is_none() {
+                        out.push(Diagnostic::new(
+                            Code::LoopContext,
+                            path,
+                            format!("'{step}' loops on a LoopCondition: only for-each loops (Iterators) have CurrentIteratorValue"),
+                        ));
+                    }
+                }
+                let _ = reader;
+            }
+        },
+    }
+}
+
+/// Whether a step produces an output of this name.
+pub(crate) fn produces(step: &Step, output: &str) -> bool {
+    // Every action reports its response as OutputPayload (seen on branch,
+    // runCommand and executeScript steps; AWS runbooks read it everywhere).
+    if output == "OutputPayload" || step.outputs.iter().any(|o| o.name == output) {
+        return true;
+    }
+    match step.action.kind() {
+        Some(kind) => kind.builtin_outputs().iter().any(|(n, _)| *n == output) || kind == ActionKind::ExecuteScript && output.starts_with("Payload"),
+        None => true,
+    }
+}
+
+fn known_outputs(step: &Step) -> String {
+    let mut names: Vec<&str> = step.outputs.iter().map(|o| o.name.as_str()).collect();
+    if let Some(kind) = step.action.kind() {
+        names.extend(kind.builtin_outputs().iter().map(|(n, _)| *n));
+    }
+    if names.is_empty() {
+        " (it has no outputs)".to_owned()
+    } else {
+        format!(" (it has: {})", names.join(", "))
+    }
+}
