@@ -24,16 +24,34 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Found> {
     out
 }
 
+/// Runbook files by extension; this tool's own scenario (`*.scenario.yaml`)
+/// and check configuration (`*.check.yaml`) files are not runbooks and are
+/// skipped when a directory is searched.
 fn is_runbook_name(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
-        Some("json" | "yaml" | "yml")
-    )
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let ours = [".scenario.", ".check."]
+        .iter()
+        .any(|marker| name.contains(marker));
+    !ours
+        && matches!(
+            path.extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref(),
+            Some("json" | "yaml" | "yml")
+        )
 }
 
 fn walk(dir: &Path, out: &mut Vec<Found>, depth: usize) {
     if depth > 64 {
-        out.push(Found::Unreadable(dir.to_path_buf(), "directories nest more than 64 deep".into()));
+        out.push(Found::Unreadable(
+            dir.to_path_buf(),
+            "directories nest more than 64 deep".into(),
+        ));
         return;
     }
     let entries = match std::fs::read_dir(dir) {

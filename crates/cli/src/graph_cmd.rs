@@ -34,12 +34,15 @@ pub fn run(args: &Args) -> u8 {
     };
     let report = validate_bytes(&bytes);
     let Some(doc) = report.document else {
-        let why = report.diagnostics.first().map_or_else(|| "not a runbook".to_owned(), |d| d.message.clone());
+        let why = report
+            .diagnostics
+            .first()
+            .map_or_else(|| "not a runbook".to_owned(), |d| d.message.clone());
         eprintln!("error: {}: {why}", args.file.display());
         return 1;
     };
     let graph = StepGraph::build(&doc);
-    print!("{}", match args.format {
+    crate::emit(&match args.format {
         Format::Mermaid => graph.to_mermaid(),
         Format::Dot => graph.to_dot(),
     });

@@ -6,6 +6,8 @@
 mod files;
 mod graph_cmd;
 mod render;
+mod run_cmd;
+mod schema_cmd;
 mod validate_cmd;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,17 @@ enum Command {
     Validate(validate_cmd::Args),
     /// Print a runbook's step graph as Mermaid or Graphviz.
     Graph(graph_cmd::Args),
+    /// Print a JSON Schema for runbooks, for editors.
+    Schema(schema_cmd::Args),
+    /// Run a runbook on a virtual clock under a scenario.
+    Run(run_cmd::Args),
+}
+
+/// Write to standard output; a closed pipe (`| head`) is not an error.
+pub fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn main() -> ExitCode {
@@ -39,6 +52,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Graph(args) => graph_cmd::run(&args),
+        Command::Schema(args) => schema_cmd::run(&args),
+        Command::Run(args) => run_cmd::run(&args),
     };
     ExitCode::from(code)
 }

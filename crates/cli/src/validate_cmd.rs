@@ -43,7 +43,9 @@ pub fn run(args: &Args) -> u8 {
         match Code::lookup(name) {
             Some(code) => ignored.push(code),
             None => {
-                eprintln!("error: --ignore {name}: no rule has that code or name (see docs/rules.md)");
+                eprintln!(
+                    "error: --ignore {name}: no rule has that code or name (see docs/rules.md)"
+                );
                 return 2;
             }
         }
@@ -75,11 +77,15 @@ pub fn run(args: &Args) -> u8 {
         Format::Json => render::json::render(&checked),
         Format::Sarif => render::sarif::render(&checked),
     };
-    print!("{out}");
-    let failing = |s: Severity| s == Severity::Error || (args.deny_warnings && s == Severity::Warning);
+    crate::emit(&out);
+    let failing =
+        |s: Severity| s == Severity::Error || (args.deny_warnings && s == Severity::Warning);
     if io_failed {
         2
-    } else if checked.iter().any(|c| c.report.diagnostics.iter().any(|d| failing(d.severity))) {
+    } else if checked
+        .iter()
+        .any(|c| c.report.diagnostics.iter().any(|d| failing(d.severity)))
+    {
         1
     } else {
         0

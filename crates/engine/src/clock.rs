@@ -37,7 +37,11 @@ impl DurationMs {
     /// assert!(DurationMs::parse("PT").is_err());
     /// ```
     pub fn parse(text: &str) -> Result<DurationMs, TimeParseError> {
-        let bad = || TimeParseError(format!("'{text}' is not an ISO-8601 duration such as PT10M"));
+        let bad = || {
+            TimeParseError(format!(
+                "'{text}' is not an ISO-8601 duration such as PT10M"
+            ))
+        };
         let (negative, rest) = match text.strip_prefix('-') {
             Some(r) => (true, r),
             None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -54,7 +58,8 @@ impl DurationMs {
         let mut total: i128 = 0;
         total += sum_units(date, &[('W', 604_800_000), ('D', 86_400_000)]).ok_or_else(bad)?;
         if let Some(t) = time {
-            total += sum_units(t, &[('H', 3_600_000), ('M', 60_000), ('S', 1000)]).ok_or_else(bad)?;
+            total +=
+                sum_units(t, &[('H', 3_600_000), ('M', 60_000), ('S', 1000)]).ok_or_else(bad)?;
         }
         let total = if negative { -total } else { total };
         i64::try_from(total).map(DurationMs).map_err(|_| bad())
@@ -110,7 +115,11 @@ fn sum_units(mut text: &str, units: &[(char, i128)]) -> Option<i128> {
         let scale = units[position].1;
         total += match number.split_once(['.', ',']) {
             Some((whole, frac)) if unit == 'S' && !frac.is_empty() && frac.len() <= 9 => {
-                let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+                let whole: i128 = if whole.is_empty() {
+                    0
+                } else {
+                    whole.parse().ok()?
+                };
                 let frac_ms: i128 = format!("{frac:0<3}")[..3].parse().ok()?;
                 whole * scale + frac_ms
             }
@@ -140,7 +149,11 @@ impl SimTime {
     /// assert!(SimTime::parse_rfc3339("yesterday").is_err());
     /// ```
     pub fn parse_rfc3339(text: &str) -> Result<SimTime, TimeParseError> {
-        let bad = || TimeParseError(format!("'{text}' is not an RFC 3339 time such as 2020-01-01T01:00:00Z"));
+        let bad = || {
+            TimeParseError(format!(
+                "'{text}' is not an RFC 3339 time such as 2020-01-01T01:00:00Z"
+            ))
+        };
         let b = text.as_bytes();
         if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
             return Err(bad());
@@ -150,11 +163,28 @@ impl SimTime {
         }
         let num = |r: std::ops::Range<usize>| -> Option<i64> {
             let s = text.get(r)?;
-            s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok()).flatten()
+            s.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| s.parse().ok())
+                .flatten()
         };
-        let (y, mo, d) = (num(0..4).ok_or_else(bad)?, num(5..7).ok_or_else(bad)?, num(8..10).ok_or_else(bad)?);
-        let (h, mi, s) = (num(11..13).ok_or_else(bad)?, num(14..16).ok_or_else(bad)?, num(17..19).ok_or_else(bad)?);
-        if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+        let (y, mo, d) = (
+            num(0..4).ok_or_else(bad)?,
+            num(5..7).ok_or_else(bad)?,
+            num(8..10).ok_or_else(bad)?,
+        );
+        let (h, mi, s) = (
+            num(11..13).ok_or_else(bad)?,
+            num(14..16).ok_or_else(bad)?,
+            num(17..19).ok_or_else(bad)?,
+        );
+        if !(1..=12).contains(&mo)
+            || d < 1
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || s > 60
+        {
             return Err(bad());
         }
         let mut rest = &text[19..];
@@ -164,12 +194,17 @@ impl SimTime {
             if digits == 0 {
                 return Err(bad());
             }
-            ms = format!("{:0<3}", &frac[..digits.min(3)]).parse::<i64>().map_err(|_| bad())?;
+            ms = format!("{:0<3}", &frac[..digits.min(3)])
+                .parse::<i64>()
+                .map_err(|_| bad())?;
             rest = &frac[digits..];
         }
         let offset_minutes = match rest {
             "Z" | "z" => 0,
-            _ if rest.len() == 6 && matches!(rest.as_bytes()[0], b'+' | b'-') && rest.as_bytes()[3] == b':' => {
+            _ if rest.len() == 6
+                && matches!(rest.as_bytes()[0], b'+' | b'-')
+                && rest.as_bytes()[3] == b':' =>
+            {
                 let oh = num(text.len() - 5..text.len() - 3).ok_or_else(bad)?;
                 let om = num(text.len() - 2..text.len()).ok_or_else(bad)?;
                 let sign = if rest.starts_with('-') { -1 } else { 1 };

@@ -196,8 +196,8 @@ codes! {
     UndeclaredVariable = ("SSM405", "undeclared-variable", Error, IDC, "a {{ variable:X }} reference names no declared variable");
     /// A top-level output naming an unknown step or output.
     UnknownOutput = ("SSM406", "unknown-output", Error, IDC, "a top-level output names an unknown step or step output");
-    /// A loop-context output used outside its loop's body.
-    LoopContext = ("SSM407", "loop-context", Error, RUN, "CurrentIteration/CurrentIteratorValue is read outside the loop's body");
+    /// `CurrentIteratorValue` read from a loop that has no `Iterators`.
+    LoopContext = ("SSM407", "loop-context", Error, RUN, "CurrentIteratorValue is read from an aws:loop that loops on a LoopCondition, not on Iterators");
     /// A malformed `{{ }}` placeholder.
     TemplateSyntax = ("SSM408", "template-syntax", Error, IDC, "a {{ }} placeholder is malformed or nested");
     /// A step output read where some path has not run the producing step.

@@ -34,10 +34,17 @@
 pub mod clock;
 pub mod diagnostic;
 pub mod document;
+pub mod execution;
+pub mod interpolate;
 pub mod limits;
 pub mod path;
 pub mod runbook;
+pub mod scenario;
+pub mod schema;
+pub mod selector;
+pub mod simulate;
 pub mod source;
+pub mod start_parameters;
 pub mod template;
 pub mod validate;
 pub mod value;

@@ -17,7 +17,9 @@
 pub struct Limits {
     /// Largest document text read at all (default 16 MiB). SSM itself stops at 64 KB.
     pub max_document_bytes: usize,
-    /// Deepest nesting of mappings and sequences (default 128).
+    /// Deepest nesting of mappings and sequences (default 32; the deepest
+    /// published runbook nests 11 levels, and 32 keeps even unoptimised
+    /// builds on a 2 MiB thread stack clear of overflow).
     pub max_nesting_depth: usize,
     /// Most YAML nodes after alias expansion (default 1,000,000).
     pub max_yaml_nodes: usize,
@@ -33,7 +35,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_document_bytes: 16 * 1024 * 1024,
-            max_nesting_depth: 128,
+            max_nesting_depth: 32,
             max_yaml_nodes: 1_000_000,
             max_yaml_aliases: 10_000,
             max_steps: 10_000,

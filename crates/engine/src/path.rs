@@ -67,7 +67,8 @@ impl fmt::Display for Path {
             match segment {
                 Segment::Key(k) => {
                     let plain = !k.is_empty()
-                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                     match (plain, i) {
                         (true, 0) => f.write_str(k)?,
                         (true, _) => write!(f, ".{k}")?,

@@ -55,7 +55,12 @@ impl EdgeKind {
     pub fn after_success(self) -> bool {
         matches!(
             self,
-            EdgeKind::Next | EdgeKind::NextStep | EdgeKind::Choice(_) | EdgeKind::Default | EdgeKind::LoopBody | EdgeKind::LoopBack
+            EdgeKind::Next
+                | EdgeKind::NextStep
+                | EdgeKind::Choice(_)
+                | EdgeKind::Default
+                | EdgeKind::LoopBody
+                | EdgeKind::LoopBack
         )
     }
 }
@@ -93,7 +98,10 @@ pub struct StepGraph {
 impl StepGraph {
     /// Build the graph of a document. References to unknown steps are left out.
     pub fn build(doc: &Document) -> StepGraph {
-        let mut g = StepGraph { graph: DiGraph::new(), index: IndexMap::new() };
+        let mut g = StepGraph {
+            graph: DiGraph::new(),
+            index: IndexMap::new(),
+        };
         let all = doc.all_steps();
         for at in &all {
             if at.step.name.is_empty() || g.index.contains_key(&at.step.name) {
@@ -110,7 +118,9 @@ impl StepGraph {
             g.index.insert(at.step.name.clone(), ix);
         }
         for at in &all {
-            let Some(&from) = g.index.get(&at.step.name) else { continue };
+            let Some(&from) = g.index.get(&at.step.name) else {
+                continue;
+            };
             if g.graph[from].name != at.step.name {
                 continue;
             }
@@ -127,21 +137,33 @@ impl StepGraph {
 
     /// The step that runs after `step` succeeds without a jump: the list
     /// successor, or the loop step at the end of a loop body.
-    fn successor<'s>(siblings: &'s [Step], index: usize, parent: Option<&'s str>) -> Option<(&'s str, EdgeKind)> {
+    fn successor<'s>(
+        siblings: &'s [Step],
+        index: usize,
+        parent: Option<&'s str>,
+    ) -> Option<(&'s str, EdgeKind)> {
         match siblings.get(index + 1) {
             Some(next) => Some((next.name.as_str(), EdgeKind::Next)),
             None => parent.map(|p| (p, EdgeKind::LoopBack)),
         }
     }
 
-    fn add_step_edges(&mut self, from: NodeIndex, step: &Step, siblings: &[Step], index: usize, parent: Option<&str>) {
+    fn add_step_edges(
+        &mut self,
+        from: NodeIndex,
+        step: &Step,
+        siblings: &[Step],
+        index: usize,
+        parent: Option<&str>,
+    ) {
         let successor = Self::successor(siblings, index, parent);
-        let success_target: Option<(String, EdgeKind)> = match (&step.action, step.is_end(), &step.next_step) {
-            (Action::Branch(_), _, _) => None,
-            (_, true, _) => None,
-            (_, false, Some(n)) => Some((n.clone(), EdgeKind::NextStep)),
-            (_, false, None) => successor.map(|(n, k)| (n.to_owned(), k)),
-        };
+        let success_target: Option<(String, EdgeKind)> =
+            match (&step.action, step.is_end(), &step.next_step) {
+                (Action::Branch(_), _, _) => None,
+                (_, true, _) => None,
+                (_, false, Some(n)) => Some((n.clone(), EdgeKind::NextStep)),
+                (_, false, None) => successor.map(|(n, k)| (n.to_owned(), k)),
+            };
         match &step.action {
             Action::Branch(b) => {
                 for (i, c) in b.choices.iter().enumerate() {
@@ -194,7 +216,11 @@ impl StepGraph {
     /// Every edge as `(from, to, kind)`, in insertion order.
     pub fn edges(&self) -> impl Iterator<Item = (&str, &str, EdgeKind)> {
         self.graph.raw_edges().iter().map(|e| {
-            (self.graph[e.source()].name.as_str(), self.graph[e.target()].name.as_str(), e.weight)
+            (
+                self.graph[e.source()].name.as_str(),
+                self.graph[e.target()].name.as_str(),
+                e.weight,
+            )
         })
     }
 
@@ -207,11 +233,28 @@ impl StepGraph {
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("flowchart TD\n");
         for (ix, node) in self.nodes() {
-            let _ = writeln!(out, "    s{}[\"{}<br/><small>{}</small>\"]", ix.index(), escape(&node.name), escape(&node.action));
+            let _ = writeln!(
+                out,
+                "    s{}[\"{}<br/><small>{}</small>\"]",
+                ix.index(),
+                escape(&node.name),
+                escape(&node.action)
+            );
         }
         for e in self.graph.raw_edges() {
-            let arrow = if e.weight.after_success() { "-->" } else { "-.->" };
-            let _ = writeln!(out, "    s{} {}|{}| s{}", e.source().index(), arrow, e.weight.label(), e.target().index());
+            let arrow = if e.weight.after_success() {
+                "-->"
+            } else {
+                "-.->"
+            };
+            let _ = writeln!(
+                out,
+                "    s{} {}|{}| s{}",
+                e.source().index(),
+                arrow,
+                e.weight.label(),
+                e.target().index()
+            );
         }
         out
     }
@@ -220,10 +263,20 @@ impl StepGraph {
     pub fn to_dot(&self) -> String {
         let mut out = String::from("digraph runbook {\n    node [shape=box];\n");
         for (ix, node) in self.nodes() {
-            let _ = writeln!(out, "    s{} [label=\"{}\\n{}\"];", ix.index(), escape(&node.name), escape(&node.action));
+            let _ = writeln!(
+                out,
+                "    s{} [label=\"{}\\n{}\"];",
+                ix.index(),
+                escape(&node.name),
+                escape(&node.action)
+            );
         }
         for e in self.graph.raw_edges() {
-            let style = if e.weight.after_success() { "solid" } else { "dashed" };
+            let style = if e.weight.after_success() {
+                "solid"
+            } else {
+                "dashed"
+            };
             let _ = writeln!(
                 out,
                 "    s{} -> s{} [label=\"{}\", style={style}];",
@@ -239,4 +292,210 @@ impl StepGraph {
 
 fn escape(text: &str) -> String {
     text.replace('"', "'")
+}
+
+/// A step of a compiled [`Runbook`], with where it sits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlatStep {
+    /// The step as written.
+    pub step: Step,
+    /// The flat index of the enclosing `aws:loop`, if any.
+    pub parent: Option<usize>,
+    /// For an `aws:loop`: the flat indices of its body, in order.
+    pub body: Vec<usize>,
+    /// The flat index of the next step in the same list, if any.
+    pub list_successor: Option<usize>,
+}
+
+/// Where control goes after a step, before jumps are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Successor {
+    /// Another step (flat index).
+    Step(usize),
+    /// The end of a loop body (the loop's flat index).
+    LoopEnd(usize),
+    /// The end of the runbook.
+    End,
+}
+
+/// Why a document cannot be compiled for execution.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the runbook cannot run: {message}")]
+pub struct CompileError {
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A runbook compiled for execution: every step (loop bodies included) in
+/// one flat list, names resolved to indices.
+///
+/// ```
+/// use ssm_runbook_engine::validate::validate_text;
+/// use ssm_runbook_engine::runbook::{Runbook, Successor};
+/// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- {name: a, action: aws:pause, inputs: {}}\n- {name: b, action: aws:pause, inputs: {}}\n").document.unwrap();
+/// let rb = Runbook::compile(doc, "Demo", "1").unwrap();
+/// assert_eq!(rb.index_of("b"), Some(1));
+/// assert_eq!(rb.successor(0), Successor::Step(1));
+/// assert_eq!(rb.successor(1), Successor::End);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Runbook {
+    /// The document.
+    pub document: Document,
+    /// The document's name.
+    pub name: String,
+    /// The document's version.
+    pub version: String,
+    steps: Vec<FlatStep>,
+    index: IndexMap<String, usize>,
+    main_position: Vec<Option<usize>>,
+}
+
+impl Runbook {
+    /// Compile a document. Step names must be unique and every step
+    /// reference must resolve (run [`crate::validate`] first for messages).
+    pub fn compile(
+        document: Document,
+        name: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Result<Runbook, CompileError> {
+        let mut rb = Runbook {
+            document,
+            name: name.into(),
+            version: version.into(),
+            steps: Vec::new(),
+            index: IndexMap::new(),
+            main_position: Vec::new(),
+        };
+        let main = rb.document.main_steps.clone();
+        if main.is_empty() {
+            return Err(CompileError {
+                message: "mainSteps is empty".into(),
+            });
+        }
+        rb.flatten(&main, None)?;
+        let mut position = 0;
+        rb.main_position = rb
+            .steps
+            .iter()
+            .map(|s| {
+                s.parent.is_none().then(|| {
+                    position += 1;
+                    position - 1
+                })
+            })
+            .collect();
+        rb.check_targets()?;
+        Ok(rb)
+    }
+
+    fn flatten(
+        &mut self,
+        steps: &[Step],
+        parent: Option<usize>,
+    ) -> Result<Vec<usize>, CompileError> {
+        let mut indices = Vec::with_capacity(steps.len());
+        for step in steps {
+            let ix = self.steps.len();
+            if step.name.is_empty() || self.index.insert(step.name.clone(), ix).is_some() {
+                return Err(CompileError {
+                    message: format!("step name '{}' is empty or not unique", step.name),
+                });
+            }
+            self.steps.push(FlatStep {
+                step: step.clone(),
+                parent,
+                body: Vec::new(),
+                list_successor: None,
+            });
+            if let Action::Loop(l) = &step.action {
+                let body = self.flatten(&l.steps, Some(ix))?;
+                self.steps[ix].body = body;
+            }
+            indices.push(ix);
+        }
+        for pair in indices.windows(2) {
+            self.steps[pair[0]].list_successor = Some(pair[1]);
+        }
+        Ok(indices)
+    }
+
+    fn check_targets(&self) -> Result<(), CompileError> {
+        for flat in &self.steps {
+            let s = &flat.step;
+            let mut targets: Vec<&str> = Vec::new();
+            targets.extend(s.next_step.as_deref());
+            if let Some(OnFailure::Step(t)) = &s.on_failure {
+                targets.push(t);
+            }
+            if let Some(OnCancel::Step(t)) = &s.on_cancel {
+                targets.push(t);
+            }
+            if let Action::Branch(b) = &s.action {
+                targets.extend(b.choices.iter().map(|c| c.next_step.as_str()));
+                targets.extend(b.default.as_deref());
+            }
+            if let Some(missing) = targets.into_iter().find(|t| !self.index.contains_key(*t)) {
+                return Err(CompileError {
+                    message: format!("step '{}' refers to unknown step '{missing}'", s.name),
+                });
+            }
+            if matches!(s.action, Action::Invalid { .. }) {
+                return Err(CompileError {
+                    message: format!("step '{}' has no valid action", s.name),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every step, flat.
+    pub fn steps(&self) -> &[FlatStep] {
+        &self.steps
+    }
+
+    /// The step at a flat index.
+    pub fn step(&self, ix: usize) -> &FlatStep {
+        &self.steps[ix]
+    }
+
+    /// The flat index of a step name.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Flat indices of the main steps, in order.
+    pub fn main_steps(&self) -> impl Iterator<Item = usize> + '_ {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.parent.is_none())
+            .map(|(i, _)| i)
+    }
+
+    /// The position of a main step among the main steps (`None` inside loops).
+    pub fn main_position(&self, ix: usize) -> Option<usize> {
+        self.main_position.get(ix).copied().flatten()
+    }
+
+    /// Where control goes after `ix` when no jump applies.
+    pub fn successor(&self, ix: usize) -> Successor {
+        match (self.steps[ix].list_successor, self.steps[ix].parent) {
+            (Some(next), _) => Successor::Step(next),
+            (None, Some(parent)) => Successor::LoopEnd(parent),
+            (None, None) => Successor::End,
+        }
+    }
+
+    /// Whether `ix` lies inside the body of loop `loop_ix` (at any depth).
+    pub fn is_inside(&self, ix: usize, loop_ix: usize) -> bool {
+        let mut at = self.steps[ix].parent;
+        while let Some(p) = at {
+            if p == loop_ix {
+                return true;
+            }
+            at = self.steps[p].parent;
+        }
+        false
+    }
 }

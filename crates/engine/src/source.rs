@@ -66,7 +66,11 @@ pub struct ParseFailure {
 
 impl ParseFailure {
     fn syntax(message: impl Into<String>, position: Option<Position>) -> Self {
-        ParseFailure { message: message.into(), position, limit: false }
+        ParseFailure {
+            message: message.into(),
+            position,
+            limit: false,
+        }
     }
 }
 
@@ -127,12 +131,13 @@ pub fn parse(text: &str, format: Format, limits: &Limits) -> Result<Value, Parse
 }
 
 fn parse_json(text: &str, limits: &Limits) -> Result<Value, ParseFailure> {
-    if let Some(depth) = json_depth_over(text, limits.max_nesting_depth) {
+    if let Some(at) = json_depth_over(text, limits.max_nesting_depth) {
         return Err(ParseFailure {
             message: format!(
-                "document nests deeper than {depth} levels (limit max_nesting_depth)"
+                "document nests deeper than {} levels (limit max_nesting_depth)",
+                limits.max_nesting_depth
             ),
-            position: None,
+            position: Some(position_of_byte(text, at)),
             limit: true,
         });
     }
@@ -149,10 +154,11 @@ fn parse_json(text: &str, limits: &Limits) -> Result<Value, ParseFailure> {
     })
 }
 
-/// Count bracket depth outside strings; report the limit if it is exceeded.
+/// Count bracket depth outside strings; the byte offset of the bracket that
+/// goes past `max`, if one does.
 fn json_depth_over(text: &str, max: usize) -> Option<usize> {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for b in text.bytes() {
+    for (at, b) in text.bytes().enumerate() {
         if in_string {
             match (escaped, b) {
                 (true, _) => escaped = false,
@@ -167,7 +173,7 @@ fn json_depth_over(text: &str, max: usize) -> Option<usize> {
             b'{' | b'[' => {
                 depth += 1;
                 if depth > max {
-                    return Some(max);
+                    return Some(at);
                 }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
@@ -192,13 +198,16 @@ fn yaml_options(limits: &Limits) -> serde_saphyr::Options {
 
 fn parse_yaml(text: &str, limits: &Limits) -> Result<Value, ParseFailure> {
     let value: Value = serde_saphyr::from_str_with_options(text, yaml_options(limits))
-        .map_err(|e| yaml_failure(&e))?;
+        .map_err(|e| yaml_failure(&e, limits))?;
     Ok(value)
 }
 
-fn yaml_failure(e: &serde_saphyr::Error) -> ParseFailure {
+fn yaml_failure(e: &serde_saphyr::Error, limits: &Limits) -> ParseFailure {
     let position = e.location().and_then(|l| {
-        (l.line() > 0).then(|| Position { line: clamp64(l.line()), column: clamp64(l.column()) })
+        (l.line() > 0).then(|| Position {
+            line: clamp64(l.line()),
+            column: clamp64(l.column()),
+        })
     });
     let mut message = e.to_string();
     // The location is reported separately; keep the message to its first line.
@@ -211,10 +220,41 @@ fn yaml_failure(e: &serde_saphyr::Error) -> ParseFailure {
         }
     }
     let limit = message.contains("budget") || message.contains("limit");
+    // The parser's budget names its own counters ("Depth { depth: 129 }");
+    // name this tool's limit instead: the YAML itself is well-formed.
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        let message = if breach.starts_with("Depth") {
+            format!(
+                "document nests deeper than {} levels (limit max_nesting_depth)",
+                limits.max_nesting_depth
+            )
+        } else if breach.starts_with("Nodes") || breach.starts_with("Events") {
+            format!(
+                "document has more than {} YAML nodes (limit max_yaml_nodes)",
+                limits.max_yaml_nodes
+            )
+        } else if breach.starts_with("Aliases") {
+            format!(
+                "document uses more than {} YAML aliases (limit max_yaml_aliases)",
+                limits.max_yaml_aliases
+            )
+        } else {
+            format!("document exceeds a limit of the YAML reader: {breach}")
+        };
+        return ParseFailure {
+            message,
+            position,
+            limit: true,
+        };
+    }
     if message.contains("tag") && message.contains('!') {
         message.push_str(" (SSM reads plain YAML: CloudFormation functions such as !Ref and !Sub are resolved by CloudFormation, not by SSM)");
     }
-    ParseFailure { message: format!("YAML not well-formed: {message}"), position, limit }
+    ParseFailure {
+        message: format!("YAML not well-formed: {message}"),
+        position,
+        limit,
+    }
 }
 
 fn clamp(n: usize) -> u32 {
@@ -232,7 +272,10 @@ pub fn position_of_byte(text: &str, at: usize) -> Position {
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
-    Position { line: clamp(line), column: clamp(column) }
+    Position {
+        line: clamp(line),
+        column: clamp(column),
+    }
 }
 
 fn floor_char_boundary(text: &str, mut at: usize) -> usize {
@@ -267,10 +310,11 @@ impl<'a> Locator<'a> {
     /// Prepare to locate paths in `text`.
     pub fn new(text: &'a str, format: Format) -> Self {
         let yaml = match format {
-            Format::Yaml => {
-                serde_saphyr::from_str_with_options::<SpanNode>(text, yaml_options(&Limits::default()))
-                    .ok()
-            }
+            Format::Yaml => serde_saphyr::from_str_with_options::<SpanNode>(
+                text,
+                yaml_options(&Limits::default()),
+            )
+            .ok(),
             Format::Json => None,
         };
         Locator { text, yaml, format }
@@ -280,7 +324,10 @@ impl<'a> Locator<'a> {
     /// a mapping entry, or the value of a sequence element.
     pub fn locate(&self, path: &Path) -> Option<Position> {
         match self.format {
-            Format::Yaml => self.yaml.as_ref().and_then(|root| root.locate(path.segments())),
+            Format::Yaml => self
+                .yaml
+                .as_ref()
+                .and_then(|root| root.locate(path.segments())),
             Format::Json => {
                 let offset = json_locate(self.text, path.segments())?;
                 Some(position_of_byte(self.text, offset))
@@ -312,9 +359,15 @@ impl SpanNode {
                 .rev()
                 .find(|(name, _, _)| name == k)
                 .map(|(_, key_at, child)| {
-                    if rest.is_empty() { key_at.or(child.at) } else { child.locate(rest).or(*key_at) }
+                    if rest.is_empty() {
+                        key_at.or(child.at)
+                    } else {
+                        child.locate(rest).or(*key_at)
+                    }
                 }),
-            (SpanKind::Seq(items), Segment::Index(i)) => items.get(*i).map(|c| c.locate(rest).or(c.at)),
+            (SpanKind::Seq(items), Segment::Index(i)) => {
+                items.get(*i).map(|c| c.locate(rest).or(c.at))
+            }
             _ => None,
         };
         found.flatten().or(self.at)
@@ -322,13 +375,19 @@ impl SpanNode {
 }
 
 fn location_position(l: &serde_saphyr::Location) -> Option<Position> {
-    (l.line() > 0).then(|| Position { line: clamp64(l.line()), column: clamp64(l.column()) })
+    (l.line() > 0).then(|| Position {
+        line: clamp64(l.line()),
+        column: clamp64(l.column()),
+    })
 }
 
 impl<'de> Deserialize<'de> for SpanNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let spanned = serde_saphyr::Spanned::<SpanKind>::deserialize(d)?;
-        Ok(SpanNode { at: location_position(&spanned.referenced), kind: spanned.value })
+        Ok(SpanNode {
+            at: location_position(&spanned.referenced),
+            kind: spanned.value,
+        })
     }
 }
 
@@ -427,7 +486,10 @@ impl<'de> Deserialize<'de> for SpanKind {
 /// Walk JSON text along `segments`; return the byte offset of the deepest
 /// node found (a key's opening quote, or an element's first byte).
 fn json_locate(text: &str, segments: &[Segment]) -> Option<usize> {
-    let mut scanner = JsonScanner { bytes: text.as_bytes(), at: 0 };
+    let mut scanner = JsonScanner {
+        bytes: text.as_bytes(),
+        at: 0,
+    };
     scanner.skip_ws();
     let mut best = scanner.at;
     for segment in segments {
@@ -556,7 +618,10 @@ impl JsonScanner<'_> {
                 }
             }
             _ => {
-                while !matches!(self.peek()?, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                while !matches!(
+                    self.peek()?,
+                    b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'
+                ) {
                     self.at += 1;
                 }
                 Some(())
@@ -574,11 +639,17 @@ mod tests {
         let text = "{\"a\": {\"b\": [10, {\"c\": true}]}, \"d\": \"x\\\"y\"}";
         let p = Path::root().key("a").key("b").index(1).key("c");
         let loc = Locator::new(text, Format::Json);
-        assert_eq!(loc.locate(&p), Some(position_of_byte(text, text.find("\"c\"").unwrap())));
+        assert_eq!(
+            loc.locate(&p),
+            Some(position_of_byte(text, text.find("\"c\"").unwrap()))
+        );
         // A missing key reports its parent.
         let missing = Path::root().key("a").key("zzz");
         assert_eq!(loc.locate(&missing), Some(position_of_byte(text, 1)));
-        assert_eq!(loc.locate(&Path::root().key("d")), Some(position_of_byte(text, text.find("\"d\"").unwrap())));
+        assert_eq!(
+            loc.locate(&Path::root().key("d")),
+            Some(position_of_byte(text, text.find("\"d\"").unwrap()))
+        );
     }
 
     #[test]

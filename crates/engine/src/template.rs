@@ -103,7 +103,10 @@ pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, TemplateError> {
             }
         }
         if is_reference_name(inner) {
-            found.push(Placeholder { reference: classify(inner), range: open..close + 2 });
+            found.push(Placeholder {
+                reference: classify(inner),
+                range: open..close + 2,
+            });
             from = close + 2;
         } else {
             from = open + 2;
@@ -144,9 +147,10 @@ fn classify(inner: &str) -> Reference {
         }
     }
     match inner.split_once('.') {
-        Some((step, output)) => {
-            Reference::StepOutput { step: step.to_owned(), output: output.to_owned() }
-        }
+        Some((step, output)) => Reference::StepOutput {
+            step: step.to_owned(),
+            output: output.to_owned(),
+        },
         None => Reference::Parameter(inner.to_owned()),
     }
 }

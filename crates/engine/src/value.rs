@@ -74,7 +74,9 @@ impl ValueType {
             ValueType::StringList => value.as_array().is_some_and(|a| a.iter().all(is_scalar)),
             ValueType::Integer => value.is_i64() || value.is_u64(),
             ValueType::Boolean => value.is_boolean(),
-            ValueType::MapList => value.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
+            ValueType::MapList => value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_object)),
             ValueType::StringMap => value.is_object(),
         }
     }

@@ -2,7 +2,7 @@
 //! fault, in the style of rustc. Colour only on a terminal and never when
 //! `NO_COLOR` is set.
 
-use super::{counts, display_path, Checked};
+use super::{Checked, counts, display_path};
 use ssm_runbook_engine::diagnostic::{Diagnostic, Severity};
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
@@ -43,7 +43,10 @@ pub fn render(checked: &[Checked], color: bool) -> String {
         }
     }
     let (errors, warnings, infos) = counts(checked);
-    let clean = checked.iter().filter(|c| c.report.diagnostics.is_empty()).count();
+    let clean = checked
+        .iter()
+        .filter(|c| c.report.diagnostics.is_empty())
+        .count();
     let _ = writeln!(
         out,
         "{} file{} checked: {errors} error{}, {warnings} warning{}, {infos} info; {clean} clean",
@@ -69,16 +72,31 @@ fn diagnostic(out: &mut String, style: &Style, file: &Checked, d: &Diagnostic) {
         return;
     };
     let _ = writeln!(out, "  --> {path}:{pos}");
-    let line_text = file.text.lines().nth(pos.line.saturating_sub(1) as usize).unwrap_or("");
+    let line_text = file
+        .text
+        .lines()
+        .nth(pos.line.saturating_sub(1) as usize)
+        .unwrap_or("");
     let number = pos.line.to_string();
     let pad = " ".repeat(number.len());
     let bar = style.paint("1;34", "|");
-    let shown: String = line_text.chars().take(160).collect::<String>().replace('\t', " ");
+    let shown: String = line_text
+        .chars()
+        .take(160)
+        .collect::<String>()
+        .replace('\t', " ");
     let col = (pos.column.saturating_sub(1) as usize).min(shown.chars().count());
     let width = marker_width(&shown, col);
     let _ = writeln!(out, "{pad} {bar}");
     let _ = writeln!(out, "{} {bar} {shown}", style.paint("1;34", &number));
-    let marker = style.paint(if d.severity == Severity::Error { "1;31" } else { "1;33" }, &"^".repeat(width));
+    let marker = style.paint(
+        if d.severity == Severity::Error {
+            "1;31"
+        } else {
+            "1;33"
+        },
+        &"^".repeat(width),
+    );
     let _ = writeln!(out, "{pad} {bar} {}{marker}", " ".repeat(col));
     let _ = writeln!(out, "{pad} = at {} ({})\n", d.path, d.code.name());
 }

@@ -1,8 +1,8 @@
 //! JSON output: one object listing every file and its findings, stable
 //! member names, for scripts and editors.
 
-use super::{counts, display_path, Checked};
-use serde_json::{json, Value};
+use super::{Checked, counts, display_path};
+use serde_json::{Value, json};
 
 /// Render all files as one JSON document (pretty-printed, newline-terminated).
 pub fn render(checked: &[Checked]) -> String {

@@ -2,11 +2,9 @@
 //! every rule described once, one result per finding with a physical
 //! location (file, line, column) and a logical one (the document path).
 
-use super::{display_path, Checked};
-use serde_json::{json, Value};
+use super::{Checked, display_path};
+use serde_json::{Value, json};
 use ssm_runbook_engine::diagnostic::{Code, Severity};
-
-const RULES_URI: &str = "https://github.com/ssm-runbook/ssm-runbook/blob/main/docs/rules.md";
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -25,7 +23,7 @@ pub fn render(checked: &[Checked]) -> String {
                 "id": c.id(),
                 "name": c.name(),
                 "shortDescription": {"text": c.summary()},
-                "helpUri": format!("{RULES_URI}#{}", c.id().to_ascii_lowercase()),
+                "help": {"text": format!("See docs/rules.md#{} in ssm-runbook.", c.id().to_ascii_lowercase())},
                 "defaultConfiguration": {"level": level(c.severity())},
                 "properties": {"ssmError": c.ssm_error().map(|e| e.name())},
             })
@@ -58,7 +56,6 @@ pub fn render(checked: &[Checked]) -> String {
             "tool": {"driver": {
                 "name": "ssm-runbook",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/ssm-runbook/ssm-runbook",
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",

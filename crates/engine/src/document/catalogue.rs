@@ -83,12 +83,20 @@ pub struct InputSpec {
 
 macro_rules! req {
     ($name:literal, $ty:expr $(,)?) => {
-        InputSpec { name: $name, ty: $ty, required: true }
+        InputSpec {
+            name: $name,
+            ty: $ty,
+            required: true,
+        }
     };
 }
 macro_rules! opt {
     ($name:literal, $ty:expr $(,)?) => {
-        InputSpec { name: $name, ty: $ty, required: false }
+        InputSpec {
+            name: $name,
+            ty: $ty,
+            required: false,
+        }
     };
 }
 
@@ -213,7 +221,10 @@ impl ActionKind {
             ActionKind::Branch => &[req!("Choices", ML), opt!("Default", S)],
             ActionKind::ChangeInstanceState => &[
                 req!("InstanceIds", SL),
-                req!("DesiredState", InputType::OneOf(&["running", "stopped", "terminated"])),
+                req!(
+                    "DesiredState",
+                    InputType::OneOf(&["running", "stopped", "terminated"])
+                ),
                 opt!("CheckStateOnly", B),
                 opt!("Force", B),
                 opt!("AdditionalInfo", S),
@@ -243,7 +254,10 @@ impl ActionKind {
                 opt!("Capabilities", SL),
                 opt!("ClientRequestToken", S),
                 opt!("NotificationARNs", SL),
-                opt!("OnFailure", InputType::OneOf(&["DO_NOTHING", "ROLLBACK", "DELETE"])),
+                opt!(
+                    "OnFailure",
+                    InputType::OneOf(&["DO_NOTHING", "ROLLBACK", "DELETE"])
+                ),
                 opt!("ResourceTypes", SL),
                 opt!("RoleARN", S),
                 opt!("StackPolicyBody", S),
@@ -255,7 +269,8 @@ impl ActionKind {
             ActionKind::CreateTags => &[
                 req!("ResourceIds", SL),
                 req!("Tags", ML),
-                opt!("ResourceType",
+                opt!(
+                    "ResourceType",
                     InputType::OneOf(&["EC2", "ManagedInstance", "MaintenanceWindow", "Parameter"]),
                 ),
             ],
@@ -285,13 +300,18 @@ impl ActionKind {
                 opt!("Script", S),
                 opt!("Attachment", S),
             ],
-            ActionKind::ExecuteStateMachine => {
-                &[req!("stateMachineArn", S), opt!("name", S), opt!("input", S)]
-            }
+            ActionKind::ExecuteStateMachine => &[
+                req!("stateMachineArn", S),
+                opt!("name", S),
+                opt!("input", S),
+            ],
             ActionKind::InvokeLambdaFunction => &[
                 req!("FunctionName", S),
                 opt!("Qualifier", S),
-                opt!("InvocationType", InputType::OneOf(&["Event", "RequestResponse", "DryRun"])),
+                opt!(
+                    "InvocationType",
+                    InputType::OneOf(&["Event", "RequestResponse", "DryRun"])
+                ),
                 opt!("LogType", InputType::OneOf(&["None", "Tail"])),
                 opt!("ClientContext", S),
                 opt!("InputPayload", ANY),
@@ -301,7 +321,8 @@ impl ActionKind {
             ActionKind::Loop => &[
                 req!("Steps", ANY),
                 opt!("Iterators", SL),
-                opt!("IteratorDataType",
+                opt!(
+                    "IteratorDataType",
                     InputType::OneOf(&["Boolean", "Integer", "String", "StringMap"]),
                 ),
                 opt!("LoopCondition", ANY),
@@ -353,7 +374,11 @@ impl ActionKind {
                 opt!("TagSpecifications", ANY),
                 opt!("UserData", S),
             ],
-            ActionKind::Sleep => &[opt!("Duration", S), opt!("Timestamp", S), opt!("TimeStamp", S)],
+            ActionKind::Sleep => &[
+                opt!("Duration", S),
+                opt!("Timestamp", S),
+                opt!("TimeStamp", S),
+            ],
             ActionKind::UpdateVariable => &[req!("Name", S), req!("Value", ANY)],
         }
     }
@@ -383,9 +408,11 @@ impl ActionKind {
                 ("StackStatus", String),
                 ("StackStatusReason", String),
             ],
-            ActionKind::ExecuteAutomation => {
-                &[("Output", StringList), ("ExecutionId", String), ("Status", String)]
-            }
+            ActionKind::ExecuteAutomation => &[
+                ("Output", StringList),
+                ("ExecutionId", String),
+                ("Status", String),
+            ],
             ActionKind::ExecuteScript => &[("Payload", StringMap)],
             ActionKind::ExecuteStateMachine => &[
                 ("executionArn", String),
@@ -404,7 +431,10 @@ impl ActionKind {
                 ("Payload", String),
             ],
             ActionKind::InvokeWebhook => &[("Response", String), ("ResponseCode", Integer)],
-            ActionKind::Loop => &[("CurrentIteration", Integer), ("CurrentIteratorValue", String)],
+            ActionKind::Loop => &[
+                ("CurrentIteration", Integer),
+                ("CurrentIteratorValue", String),
+            ],
             ActionKind::RunCommand => &[
                 ("CommandId", String),
                 ("Status", String),
@@ -412,7 +442,9 @@ impl ActionKind {
                 ("Output", String),
                 ("OutputPayload", String),
             ],
-            ActionKind::RunInstances => &[("InstanceIds", StringList), ("InstanceStates", StringList)],
+            ActionKind::RunInstances => {
+                &[("InstanceIds", StringList), ("InstanceStates", StringList)]
+            }
             ActionKind::AssertAwsResourceProperty
             | ActionKind::CreateTags
             | ActionKind::DeleteImage

@@ -9,14 +9,14 @@
 //! Rules that need the whole document (references, the step graph) live in
 //! [`crate::validate`], not here.
 
-use super::catalogue::{ActionKind, InputSpec, InputType, INTERNAL_ACTIONS};
+use super::catalogue::{ActionKind, INTERNAL_ACTIONS, InputSpec, InputType};
 use super::model::*;
 use crate::clock::{DurationMs, SimTime};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::Limits;
 use crate::path::Path;
 use crate::template;
-use crate::value::{kind_of, ValueType};
+use crate::value::{ValueType, kind_of};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
@@ -30,8 +30,12 @@ const TOP_KEYS: &[&str] = &[
     "outputs",
     "files",
 ];
-const CHANGE_TEMPLATE_KEYS: &[&str] =
-    &["templateInformation", "emergencyChange", "autoApprovable", "executableRunBooks"];
+const CHANGE_TEMPLATE_KEYS: &[&str] = &[
+    "templateInformation",
+    "emergencyChange",
+    "autoApprovable",
+    "executableRunBooks",
+];
 const PARAMETER_KEYS: &[&str] = &[
     "type",
     "description",
@@ -88,9 +92,17 @@ pub struct Lowered {
 /// assert_eq!(lowered.diagnostics[0].path.to_string(), "mainSteps[0].colour");
 /// ```
 pub fn lower(root: &Value, limits: &Limits) -> Lowered {
-    let mut cx = Lowering { diagnostics: Vec::new(), steps_seen: 0, limits, variables: IndexMap::new() };
+    let mut cx = Lowering {
+        diagnostics: Vec::new(),
+        steps_seen: 0,
+        limits,
+        variables: IndexMap::new(),
+    };
     let document = cx.document(root);
-    Lowered { document, diagnostics: cx.diagnostics }
+    Lowered {
+        document,
+        diagnostics: cx.diagnostics,
+    }
 }
 
 struct Lowering<'l> {
@@ -121,7 +133,10 @@ impl Lowering<'_> {
             self.report(
                 Code::WrongType,
                 Path::root(),
-                format!("the document must be a mapping of top-level keys, not {}", kind_of(root)),
+                format!(
+                    "the document must be a mapping of top-level keys, not {}",
+                    kind_of(root)
+                ),
             );
             return None;
         };
@@ -149,9 +164,16 @@ impl Lowering<'_> {
                 top.key("schemaVersion"),
                 "schemaVersion must be the string '0.3'",
             ),
-            None => self.report(Code::SchemaVersion, top.clone(), "Missing \"schemaVersion\" in the document."),
+            None => self.report(
+                Code::SchemaVersion,
+                top.clone(),
+                "Missing \"schemaVersion\" in the document.",
+            ),
         }
-        let mut doc = Document { schema_version: version.unwrap_or_default(), ..Document::default() };
+        let mut doc = Document {
+            schema_version: version.unwrap_or_default(),
+            ..Document::default()
+        };
         for (key, value) in map {
             let path = top.key(key);
             match key.as_str() {
@@ -173,15 +195,21 @@ impl Lowering<'_> {
             Some(Value::Array(steps)) if !steps.is_empty() => {
                 doc.main_steps = self.steps(steps, &top.key("mainSteps"), 0);
             }
-            Some(Value::Array(_)) => {
-                self.report(Code::MissingMainSteps, top.key("mainSteps"), "mainSteps must list at least one step")
-            }
+            Some(Value::Array(_)) => self.report(
+                Code::MissingMainSteps,
+                top.key("mainSteps"),
+                "mainSteps must list at least one step",
+            ),
             Some(other) => self.report(
                 Code::WrongType,
                 top.key("mainSteps"),
                 format!("mainSteps must be a list of steps, not {}", kind_of(other)),
             ),
-            None => self.report(Code::MissingMainSteps, top, "Missing \"mainSteps\" in the document."),
+            None => self.report(
+                Code::MissingMainSteps,
+                top,
+                "Missing \"mainSteps\" in the document.",
+            ),
         }
         Some(doc)
     }
@@ -190,7 +218,10 @@ impl Lowering<'_> {
         self.report(
             Code::UnknownField,
             path.clone(),
-            format!("unknown key '{key}' in {owner} (known: {})", known.join(", ")),
+            format!(
+                "unknown key '{key}' in {owner} (known: {})",
+                known.join(", ")
+            ),
         );
     }
 
@@ -198,7 +229,11 @@ impl Lowering<'_> {
         match value {
             Value::String(s) => Some(s.clone()),
             other => {
-                self.report(Code::WrongType, path.clone(), format!("expected a string, found {}", kind_of(other)));
+                self.report(
+                    Code::WrongType,
+                    path.clone(),
+                    format!("expected a string, found {}", kind_of(other)),
+                );
                 None
             }
         }
@@ -209,7 +244,11 @@ impl Lowering<'_> {
             Value::Bool(b) => Some(*b),
             Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
             other => {
-                self.report(Code::WrongType, path.clone(), format!("expected true or false, found {}", kind_of(other)));
+                self.report(
+                    Code::WrongType,
+                    path.clone(),
+                    format!("expected true or false, found {}", kind_of(other)),
+                );
                 None
             }
         }
@@ -222,7 +261,10 @@ impl Lowering<'_> {
                 self.report(
                     Code::WrongType,
                     path.clone(),
-                    format!("expected a whole number of at least 0, found {}", kind_of(value)),
+                    format!(
+                        "expected a whole number of at least 0, found {}",
+                        kind_of(value)
+                    ),
                 );
                 None
             }
@@ -231,7 +273,11 @@ impl Lowering<'_> {
 
     fn string_list(&mut self, value: &Value, path: &Path) -> Vec<String> {
         let Some(items) = value.as_array() else {
-            self.report(Code::WrongType, path.clone(), format!("expected a list of strings, found {}", kind_of(value)));
+            self.report(
+                Code::WrongType,
+                path.clone(),
+                format!("expected a list of strings, found {}", kind_of(value)),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -243,11 +289,20 @@ impl Lowering<'_> {
         out
     }
 
-    fn object<'v>(&mut self, value: &'v Value, path: &Path, what: &str) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &Path,
+        what: &str,
+    ) -> Option<&'v Map<String, Value>> {
         match value.as_object() {
             Some(m) => Some(m),
             None => {
-                self.report(Code::WrongType, path.clone(), format!("{what} must be a mapping, not {}", kind_of(value)));
+                self.report(
+                    Code::WrongType,
+                    path.clone(),
+                    format!("{what} must be a mapping, not {}", kind_of(value)),
+                );
                 None
             }
         }
@@ -255,13 +310,21 @@ impl Lowering<'_> {
 
     fn parameters(&mut self, value: &Value, path: &Path) -> IndexMap<String, Parameter> {
         let mut out = IndexMap::new();
-        let Some(map) = self.object(value, path, "parameters") else { return out };
+        let Some(map) = self.object(value, path, "parameters") else {
+            return out;
+        };
         for (name, def) in map {
             let at = path.key(name);
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
-                self.report(Code::ParameterName, at.clone(), format!("Parameter name \"{name}\" is not alpha-numeric."));
+                self.report(
+                    Code::ParameterName,
+                    at.clone(),
+                    format!("Parameter name \"{name}\" is not alpha-numeric."),
+                );
             }
-            let Some(def) = self.object(def, &at, "a parameter definition") else { continue };
+            let Some(def) = self.object(def, &at, "a parameter definition") else {
+                continue;
+            };
             out.insert(name.clone(), self.parameter(def, &at));
         }
         out
@@ -275,9 +338,17 @@ impl Lowering<'_> {
                 "type" => match value.as_str() {
                     Some(t) => match ParameterType::from_name(t) {
                         Some(ty) => p.ty = Some(ty),
-                        None => self.report(Code::ParameterType, path, format!("Parameter type: {t} is invalid.")),
+                        None => self.report(
+                            Code::ParameterType,
+                            path,
+                            format!("Parameter type: {t} is invalid."),
+                        ),
                     },
-                    None => self.report(Code::ParameterType, path, "a parameter type must be a string such as String"),
+                    None => self.report(
+                        Code::ParameterType,
+                        path,
+                        "a parameter type must be a string such as String",
+                    ),
                 },
                 "description" => p.description = self.string(value, &path),
                 "default" => p.default = Some(value.clone()),
@@ -305,24 +376,40 @@ impl Lowering<'_> {
                 "minValue" | "maxValue" => match value.as_i64() {
                     Some(n) if key == "minValue" => p.min_value = Some(n),
                     Some(n) => p.max_value = Some(n),
-                    None => self.report(Code::WrongType, path, format!("{key} must be a whole number")),
+                    None => self.report(
+                        Code::WrongType,
+                        path,
+                        format!("{key} must be a whole number"),
+                    ),
                 },
                 _ => self.unknown_key(&path, key, "a parameter definition", PARAMETER_KEYS),
             }
         }
         if !def.contains_key("type") {
-            self.report(Code::ParameterType, at.clone(), "Missing \"type\" in parameter definition.");
+            self.report(
+                Code::ParameterType,
+                at.clone(),
+                "Missing \"type\" in parameter definition.",
+            );
         }
         p
     }
 
     fn variables(&mut self, value: &Value, path: &Path) -> IndexMap<String, Variable> {
         let mut out = IndexMap::new();
-        let Some(map) = self.object(value, path, "variables") else { return out };
+        let Some(map) = self.object(value, path, "variables") else {
+            return out;
+        };
         for (name, def) in map {
             let at = path.key(name);
-            let Some(def) = self.object(def, &at, "a variable definition") else { continue };
-            let mut var = Variable { ty: None, default: None, description: None };
+            let Some(def) = self.object(def, &at, "a variable definition") else {
+                continue;
+            };
+            let mut var = Variable {
+                ty: None,
+                default: None,
+                description: None,
+            };
             for (key, value) in def {
                 let kp = at.key(key);
                 match key.as_str() {
@@ -340,7 +427,11 @@ impl Lowering<'_> {
                 }
             }
             if !def.contains_key("type") {
-                self.report(Code::VariableDefinition, at.clone(), format!("variable '{name}' has no type"));
+                self.report(
+                    Code::VariableDefinition,
+                    at.clone(),
+                    format!("variable '{name}' has no type"),
+                );
             }
             self.variables.insert(name.clone(), var.ty);
             out.insert(name.clone(), var);
@@ -350,11 +441,18 @@ impl Lowering<'_> {
 
     fn files(&mut self, value: &Value, path: &Path) -> IndexMap<String, FileSpec> {
         let mut out = IndexMap::new();
-        let Some(map) = self.object(value, path, "files") else { return out };
+        let Some(map) = self.object(value, path, "files") else {
+            return out;
+        };
         for (name, def) in map {
             let at = path.key(name);
-            let Some(def) = self.object(def, &at, "a file entry") else { continue };
-            let mut spec = FileSpec { sha256: None, size: None };
+            let Some(def) = self.object(def, &at, "a file entry") else {
+                continue;
+            };
+            let mut spec = FileSpec {
+                sha256: None,
+                size: None,
+            };
             for (key, value) in def {
                 let kp = at.key(key);
                 match key.as_str() {
@@ -386,7 +484,10 @@ impl Lowering<'_> {
                 self.report(
                     Code::LimitExceeded,
                     path.index(i),
-                    format!("more than {} steps (limit max_steps)", self.limits.max_steps),
+                    format!(
+                        "more than {} steps (limit max_steps)",
+                        self.limits.max_steps
+                    ),
                 );
                 break;
             }
@@ -402,16 +503,28 @@ impl Lowering<'_> {
         let name = match map.get("name") {
             Some(Value::String(n)) => {
                 if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    self.report(Code::StepName, at.key("name"), format!("StepName: {n} is invalid."));
+                    self.report(
+                        Code::StepName,
+                        at.key("name"),
+                        format!("StepName: {n} is invalid."),
+                    );
                 }
                 n.clone()
             }
             Some(other) => {
-                self.report(Code::StepName, at.key("name"), format!("a step name must be a string, not {}", kind_of(other)));
+                self.report(
+                    Code::StepName,
+                    at.key("name"),
+                    format!("a step name must be a string, not {}", kind_of(other)),
+                );
                 String::new()
             }
             None => {
-                self.report(Code::StepName, at.clone(), "Missing \"name\" in step detail.");
+                self.report(
+                    Code::StepName,
+                    at.clone(),
+                    "Missing \"name\" in step detail.",
+                );
                 String::new()
             }
         };
@@ -427,6 +540,17 @@ impl Lowering<'_> {
             next_step: None,
             is_critical: None,
             outputs: Vec::new(),
+            raw_inputs: match map.get("inputs") {
+                Some(Value::Object(m)) => m
+                    .iter()
+                    .filter(|(k, _)| {
+                        !(k.as_str() == "Steps"
+                            && map.get("action").and_then(Value::as_str) == Some("aws:loop"))
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                _ => Map::new(),
+            },
         };
         for (key, value) in map {
             let path = at.key(key);
@@ -455,11 +579,18 @@ impl Lowering<'_> {
         if let (Some(kind), Some(t)) = (step.action.kind(), step.timeout_seconds) {
             if let Some(max) = kind.max_timeout_seconds() {
                 if t > max {
-                    let code = if kind.is_control_flow() { Code::TimeoutSeconds } else { Code::TimeoutAboveActionLimit };
+                    let code = if kind.is_control_flow() {
+                        Code::TimeoutSeconds
+                    } else {
+                        Code::TimeoutAboveActionLimit
+                    };
                     self.report(
                         code,
                         at.key("timeoutSeconds"),
-                        format!("timeoutSeconds {t} is over the {max} seconds {} allows", kind.name()),
+                        format!(
+                            "timeoutSeconds {t} is over the {max} seconds {} allows",
+                            kind.name()
+                        ),
                     );
                 }
             }
@@ -481,7 +612,11 @@ impl Lowering<'_> {
             Some(n) if n >= 1 => u64::try_from(n).ok(),
             _ if is_placeholder(value) => None,
             _ => {
-                self.report(Code::MaxAttempts, path.clone(), format!("maxAttempts must be a whole number of at least 1, found {value}"));
+                self.report(
+                    Code::MaxAttempts,
+                    path.clone(),
+                    format!("maxAttempts must be a whole number of at least 1, found {value}"),
+                );
                 None
             }
         }
@@ -496,7 +631,11 @@ impl Lowering<'_> {
             Some(n) if n > 0 => u64::try_from(n).ok(),
             _ if is_placeholder(value) => None,
             _ => {
-                self.report(Code::TimeoutSeconds, path.clone(), format!("timeoutSeconds must be a whole number above 0, found {value}"));
+                self.report(
+                    Code::TimeoutSeconds,
+                    path.clone(),
+                    format!("timeoutSeconds must be a whole number above 0, found {value}"),
+                );
                 None
             }
         }
@@ -506,9 +645,15 @@ impl Lowering<'_> {
         match value.as_str() {
             Some("Abort") => Some(OnFailure::Abort),
             Some("Continue") => Some(OnFailure::Continue),
-            Some(s) if s.starts_with("step:") && s.len() > 5 => Some(OnFailure::Step(s[5..].trim().to_owned())),
+            Some(s) if s.starts_with("step:") && s.len() > 5 => {
+                Some(OnFailure::Step(s[5..].trim().to_owned()))
+            }
             _ => {
-                self.report(Code::OnFailureSyntax, path.clone(), format!("onFailure {value} is not Abort, Continue or step:<name>"));
+                self.report(
+                    Code::OnFailureSyntax,
+                    path.clone(),
+                    format!("onFailure {value} is not Abort, Continue or step:<name>"),
+                );
                 None
             }
         }
@@ -517,9 +662,15 @@ impl Lowering<'_> {
     fn on_cancel(&mut self, value: &Value, path: &Path) -> Option<OnCancel> {
         match value.as_str() {
             Some("Abort") => Some(OnCancel::Abort),
-            Some(s) if s.starts_with("step:") && s.len() > 5 => Some(OnCancel::Step(s[5..].trim().to_owned())),
+            Some(s) if s.starts_with("step:") && s.len() > 5 => {
+                Some(OnCancel::Step(s[5..].trim().to_owned()))
+            }
             _ => {
-                self.report(Code::OnCancel, path.clone(), format!("onCancel {value} is not Abort or step:<name>"));
+                self.report(
+                    Code::OnCancel,
+                    path.clone(),
+                    format!("onCancel {value} is not Abort or step:<name>"),
+                );
                 None
             }
         }
@@ -527,14 +678,25 @@ impl Lowering<'_> {
 
     fn step_outputs(&mut self, value: &Value, path: &Path) -> Vec<StepOutput> {
         let Some(items) = value.as_array() else {
-            self.report(Code::StepOutput, path.clone(), format!("outputs must be a list of {{Name, Selector, Type}}, not {}", kind_of(value)));
+            self.report(
+                Code::StepOutput,
+                path.clone(),
+                format!(
+                    "outputs must be a list of {{Name, Selector, Type}}, not {}",
+                    kind_of(value)
+                ),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let at = path.index(i);
             let Some(map) = item.as_object() else {
-                self.report(Code::StepOutput, at, "an output must be a mapping with Name, Selector and Type");
+                self.report(
+                    Code::StepOutput,
+                    at,
+                    "an output must be a mapping with Name, Selector and Type",
+                );
                 continue;
             };
             for key in map.keys().filter(|k| !OUTPUT_KEYS.contains(&k.as_str())) {
@@ -575,11 +737,19 @@ impl Lowering<'_> {
         let name = match step.get("action") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => {
-                self.report(Code::WrongType, at.key("action"), format!("action must be a string, not {}", kind_of(other)));
+                self.report(
+                    Code::WrongType,
+                    at.key("action"),
+                    format!("action must be a string, not {}", kind_of(other)),
+                );
                 return Action::Invalid { name: None };
             }
             None => {
-                self.report(Code::MissingAction, at.clone(), "Missing \"action\" in step detail.");
+                self.report(
+                    Code::MissingAction,
+                    at.clone(),
+                    "Missing \"action\" in step detail.",
+                );
                 return Action::Invalid { name: None };
             }
         };
@@ -588,12 +758,20 @@ impl Lowering<'_> {
         let inputs = match step.get("inputs") {
             Some(Value::Object(m)) => m,
             Some(other) => {
-                self.report(Code::WrongType, inputs_path.clone(), format!("inputs must be a mapping, not {}", kind_of(other)));
+                self.report(
+                    Code::WrongType,
+                    inputs_path.clone(),
+                    format!("inputs must be a mapping, not {}", kind_of(other)),
+                );
                 &empty
             }
             None => {
                 if name != "aws:pause" {
-                    self.report(Code::MissingInputs, at.clone(), "Missing \"inputs\" in step detail.");
+                    self.report(
+                        Code::MissingInputs,
+                        at.clone(),
+                        "Missing \"inputs\" in step detail.",
+                    );
                 }
                 &empty
             }
@@ -605,9 +783,16 @@ impl Lowering<'_> {
                     at.key("action"),
                     format!("{name} is an AWS-internal action: it works only in AWS-owned runbooks and cannot be simulated"),
                 );
-                return Action::Internal { name, inputs: to_index_map(inputs) };
+                return Action::Internal {
+                    name,
+                    inputs: to_index_map(inputs),
+                };
             }
-            self.report(Code::UnknownAction, at.key("action"), format!("Unknown action: {name}"));
+            self.report(
+                Code::UnknownAction,
+                at.key("action"),
+                format!("Unknown action: {name}"),
+            );
             return Action::Invalid { name: Some(name) };
         };
         self.check_inputs(kind, inputs, &inputs_path);
@@ -625,13 +810,20 @@ impl Lowering<'_> {
                     self.report(
                         Code::UnknownInput,
                         path.key(key),
-                        format!("Unknown input name '{key}' for {} (known: {})", kind.name(), known.join(", ")),
+                        format!(
+                            "Unknown input name '{key}' for {} (known: {})",
+                            kind.name(),
+                            known.join(", ")
+                        ),
                     );
                 }
             }
         }
         let enhanced = kind == ActionKind::Approve && inputs.contains_key("EnhancedApprovals");
-        for spec in specs.iter().filter(|s| s.required && !inputs.contains_key(s.name) && !enhanced) {
+        for spec in specs
+            .iter()
+            .filter(|s| s.required && !inputs.contains_key(s.name) && !enhanced)
+        {
             self.report(
                 Code::MissingInput,
                 path.clone(),
@@ -648,52 +840,95 @@ impl Lowering<'_> {
             InputType::Any => {}
             InputType::Typed(ty) => {
                 let ok = match ty {
-                    ValueType::String => value.is_string() || value.is_number() || value.is_boolean(),
-                    ValueType::Integer => ty.admits(value) || value.as_str().is_some_and(|s| s.trim().parse::<i64>().is_ok()),
-                    ValueType::Boolean => ty.admits(value) || matches!(value.as_str(), Some("true" | "false")),
-                    ValueType::StringList => value.as_array().is_some_and(|a| a.iter().all(|v| !v.is_array())),
-                    ValueType::MapList => value.as_array().is_some_and(|a| a.iter().all(|v| v.is_object() || is_placeholder(v))),
+                    ValueType::String => {
+                        value.is_string() || value.is_number() || value.is_boolean()
+                    }
+                    ValueType::Integer => {
+                        ty.admits(value)
+                            || value
+                                .as_str()
+                                .is_some_and(|s| s.trim().parse::<i64>().is_ok())
+                    }
+                    ValueType::Boolean => {
+                        ty.admits(value) || matches!(value.as_str(), Some("true" | "false"))
+                    }
+                    ValueType::StringList => value
+                        .as_array()
+                        .is_some_and(|a| a.iter().all(|v| !v.is_array())),
+                    ValueType::MapList => value
+                        .as_array()
+                        .is_some_and(|a| a.iter().all(|v| v.is_object() || is_placeholder(v))),
                     ValueType::StringMap => value.is_object(),
                 };
                 if !ok {
                     self.report(
                         Code::InputValue,
                         path.clone(),
-                        format!("{} input {} must be {}, found {}", kind.name(), spec.name, ty, kind_of(value)),
+                        format!(
+                            "{} input {} must be {}, found {}",
+                            kind.name(),
+                            spec.name,
+                            ty,
+                            kind_of(value)
+                        ),
                     );
                 }
             }
             InputType::OneOf(allowed) => match value.as_str() {
-                Some(s) if allowed.contains(&s) || !template::placeholders(s).unwrap_or_default().is_empty() => {}
+                Some(s)
+                    if allowed.contains(&s)
+                        || !template::placeholders(s).unwrap_or_default().is_empty() => {}
                 _ => self.report(
                     Code::InputValue,
                     path.clone(),
-                    format!("{} input {} is {value}, not one of {}", kind.name(), spec.name, allowed.join(", ")),
+                    format!(
+                        "{} input {} is {value}, not one of {}",
+                        kind.name(),
+                        spec.name,
+                        allowed.join(", ")
+                    ),
                 ),
             },
         }
     }
 
-    fn typed_action(&mut self, kind: ActionKind, inputs: &Map<String, Value>, path: &Path, depth: usize) -> Action {
+    fn typed_action(
+        &mut self,
+        kind: ActionKind,
+        inputs: &Map<String, Value>,
+        path: &Path,
+        depth: usize,
+    ) -> Action {
         let get = |k: &str| inputs.get(k).cloned();
         match kind {
             ActionKind::Approve => Action::Approve(self.approve(inputs, path)),
-            ActionKind::Pause => Action::Pause { message: get("Message") },
+            ActionKind::Pause => Action::Pause {
+                message: get("Message"),
+            },
             ActionKind::Sleep => Action::Sleep(self.sleep(inputs, path)),
             ActionKind::Branch => Action::Branch(self.branch(inputs, path)),
             ActionKind::Loop => Action::Loop(self.loop_action(inputs, path, depth)),
-            ActionKind::UpdateVariable => Action::UpdateVariable(self.update_variable(inputs, path)),
+            ActionKind::UpdateVariable => {
+                Action::UpdateVariable(self.update_variable(inputs, path))
+            }
             ActionKind::ExecuteAutomation => Action::ExecuteAutomation(ExecuteAutomation {
                 document_name: get("DocumentName").unwrap_or(Value::Null),
                 document_version: get("DocumentVersion"),
                 runtime_parameters: get("RuntimeParameters"),
                 other: inputs
                     .iter()
-                    .filter(|(k, _)| !matches!(k.as_str(), "DocumentName" | "DocumentVersion" | "RuntimeParameters"))
+                    .filter(|(k, _)| {
+                        !matches!(
+                            k.as_str(),
+                            "DocumentName" | "DocumentVersion" | "RuntimeParameters"
+                        )
+                    })
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
             }),
-            ActionKind::ExecuteAwsApi | ActionKind::AssertAwsResourceProperty | ActionKind::WaitForAwsResourceProperty => {
+            ActionKind::ExecuteAwsApi
+            | ActionKind::AssertAwsResourceProperty
+            | ActionKind::WaitForAwsResourceProperty => {
                 let named = kind.inputs();
                 Action::Api(
                     kind,
@@ -712,7 +947,12 @@ impl Lowering<'_> {
             }
             ActionKind::ExecuteScript => {
                 self.script(inputs, path);
-                Action::External(kind, ExternalInputs { inputs: to_index_map(inputs) })
+                Action::External(
+                    kind,
+                    ExternalInputs {
+                        inputs: to_index_map(inputs),
+                    },
+                )
             }
             ActionKind::ChangeInstanceState
             | ActionKind::CopyImage
@@ -725,7 +965,12 @@ impl Lowering<'_> {
             | ActionKind::InvokeLambdaFunction
             | ActionKind::InvokeWebhook
             | ActionKind::RunCommand
-            | ActionKind::RunInstances => Action::External(kind, ExternalInputs { inputs: to_index_map(inputs) }),
+            | ActionKind::RunInstances => Action::External(
+                kind,
+                ExternalInputs {
+                    inputs: to_index_map(inputs),
+                },
+            ),
         }
     }
 
@@ -735,12 +980,20 @@ impl Lowering<'_> {
         let count = approvers.as_array().map(Vec::len);
         if let Some(n) = count {
             if n == 0 || n > 10 {
-                self.report(Code::Approvers, path.key("Approvers"), format!("aws:approve lists {n} approvers; it needs between 1 and 10"));
+                self.report(
+                    Code::Approvers,
+                    path.key("Approvers"),
+                    format!("aws:approve lists {n} approvers; it needs between 1 and 10"),
+                );
             }
         }
         if let Some(m) = min.as_ref().and_then(Value::as_i64) {
             if m < 1 {
-                self.report(Code::Approvers, path.key("MinRequiredApprovals"), format!("MinRequiredApprovals is {m}; it must be at least 1"));
+                self.report(
+                    Code::Approvers,
+                    path.key("MinRequiredApprovals"),
+                    format!("MinRequiredApprovals is {m}; it must be at least 1"),
+                );
             } else if let Some(n) = count.filter(|&n| (m as usize) > n && n > 0) {
                 self.report(
                     Code::Approvers,
@@ -758,10 +1011,18 @@ impl Lowering<'_> {
     }
 
     fn sleep(&mut self, inputs: &Map<String, Value>, path: &Path) -> Sleep {
-        let timestamp_key = if inputs.contains_key("Timestamp") { "Timestamp" } else { "TimeStamp" };
+        let timestamp_key = if inputs.contains_key("Timestamp") {
+            "Timestamp"
+        } else {
+            "TimeStamp"
+        };
         match (inputs.get("Duration"), inputs.get(timestamp_key)) {
             (Some(_), Some(_)) => {
-                self.report(Code::SleepShape, path.clone(), "aws:sleep takes Duration or Timestamp, not both");
+                self.report(
+                    Code::SleepShape,
+                    path.clone(),
+                    "aws:sleep takes Duration or Timestamp, not both",
+                );
                 Sleep::Missing
             }
             (Some(d), None) => {
@@ -788,25 +1049,38 @@ impl Lowering<'_> {
                 Sleep::Timestamp(t.clone())
             }
             (None, None) => {
-                self.report(Code::SleepShape, path.clone(), "aws:sleep needs a Duration or a Timestamp");
+                self.report(
+                    Code::SleepShape,
+                    path.clone(),
+                    "aws:sleep needs a Duration or a Timestamp",
+                );
                 Sleep::Missing
             }
         }
     }
 
     fn branch(&mut self, inputs: &Map<String, Value>, path: &Path) -> Branch {
-        let mut branch = Branch { choices: Vec::new(), default: None };
+        let mut branch = Branch {
+            choices: Vec::new(),
+            default: None,
+        };
         if let Some(d) = inputs.get("Default") {
             branch.default = self.string(d, &path.key("Default"));
         }
-        let Some(choices) = inputs.get("Choices") else { return branch };
+        let Some(choices) = inputs.get("Choices") else {
+            return branch;
+        };
         let cp = path.key("Choices");
         let Some(items) = choices.as_array() else {
             self.report(Code::BranchChoice, cp, "Choices must be a list");
             return branch;
         };
         if items.is_empty() {
-            self.report(Code::BranchChoice, cp.clone(), "Choices must list at least one choice");
+            self.report(
+                Code::BranchChoice,
+                cp.clone(),
+                "Choices must list at least one choice",
+            );
         }
         for (i, item) in items.iter().enumerate() {
             let at = cp.index(i);
@@ -817,43 +1091,77 @@ impl Lowering<'_> {
             let next = match map.get("NextStep") {
                 Some(Value::String(s)) => s.clone(),
                 _ => {
-                    self.report(Code::BranchChoice, at.clone(), "a choice needs a NextStep naming a step");
+                    self.report(
+                        Code::BranchChoice,
+                        at.clone(),
+                        "a choice needs a NextStep naming a step",
+                    );
                     String::new()
                 }
             };
-            let rest: Map<String, Value> =
-                map.iter().filter(|(k, _)| k.as_str() != "NextStep").map(|(k, v)| (k.clone(), v.clone())).collect();
+            let rest: Map<String, Value> = map
+                .iter()
+                .filter(|(k, _)| k.as_str() != "NextStep")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             if let Some(condition) = self.condition(&rest, &at, 0) {
-                branch.choices.push(Choice { next_step: next, condition });
+                branch.choices.push(Choice {
+                    next_step: next,
+                    condition,
+                });
             }
         }
         branch
     }
 
-    fn condition(&mut self, map: &Map<String, Value>, at: &Path, depth: usize) -> Option<Condition> {
+    fn condition(
+        &mut self,
+        map: &Map<String, Value>,
+        at: &Path,
+        depth: usize,
+    ) -> Option<Condition> {
         if depth > self.limits.max_nesting_depth {
-            self.report(Code::LimitExceeded, at.clone(), "conditions nest too deeply (limit max_nesting_depth)");
+            self.report(
+                Code::LimitExceeded,
+                at.clone(),
+                "conditions nest too deeply (limit max_nesting_depth)",
+            );
             return None;
         }
         for combinator in ["And", "Or", "Not"] {
-            let Some(value) = map.get(combinator) else { continue };
+            let Some(value) = map.get(combinator) else {
+                continue;
+            };
             for key in map.keys().filter(|k| k.as_str() != combinator) {
-                self.report(Code::BranchChoice, at.key(key), format!("'{key}' cannot stand beside {combinator} in one condition"));
+                self.report(
+                    Code::BranchChoice,
+                    at.key(key),
+                    format!("'{key}' cannot stand beside {combinator} in one condition"),
+                );
             }
             let path = at.key(combinator);
             if combinator == "Not" {
                 let inner = self.object(value, &path, "the operand of Not")?;
-                return self.condition(inner, &path, depth + 1).map(|c| Condition::Not(Box::new(c)));
+                return self
+                    .condition(inner, &path, depth + 1)
+                    .map(|c| Condition::Not(Box::new(c)));
             }
             let Some(items) = value.as_array() else {
-                self.report(Code::BranchChoice, path, format!("{combinator} must be a list of conditions"));
+                self.report(
+                    Code::BranchChoice,
+                    path,
+                    format!("{combinator} must be a list of conditions"),
+                );
                 return None;
             };
             if items.len() < 2 {
                 self.report(
                     Code::BranchChoice,
                     path.clone(),
-                    format!("Expect at lease two expressions for operator: {combinator}. Provided: {}", items.len()),
+                    format!(
+                        "Expect at lease two expressions for operator: {combinator}. Provided: {}",
+                        items.len()
+                    ),
                 );
             }
             let mut parts = Vec::new();
@@ -862,33 +1170,67 @@ impl Lowering<'_> {
                     parts.extend(self.condition(inner, &path.index(i), depth + 1));
                 }
             }
-            return Some(if combinator == "And" { Condition::And(parts) } else { Condition::Or(parts) });
+            return Some(if combinator == "And" {
+                Condition::And(parts)
+            } else {
+                Condition::Or(parts)
+            });
         }
         let variable = map.get("Variable").cloned();
         let mut operator = None;
+        let mut unsupported = false;
         for (key, value) in map.iter().filter(|(k, _)| k.as_str() != "Variable") {
             match Operator::from_name(key) {
                 Some(op) if operator.is_none() => {
                     self.check_operand(op, value, &at.key(key));
                     operator = Some((op, value.clone()));
                 }
-                Some(_) => self.report(Code::BranchChoice, at.key(key), "a condition takes exactly one operator"),
-                None => self.report(
+                Some(_) => self.report(
                     Code::BranchChoice,
                     at.key(key),
-                    format!("unsupported operator '{key}' (supported: And, Or, Not, {})", Operator::ALL.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ")),
+                    "a condition takes exactly one operator",
                 ),
+                None => {
+                    unsupported = true;
+                    self.report(
+                        Code::BranchChoice,
+                        at.key(key),
+                        format!(
+                            "unsupported operator '{key}' (supported: And, Or, Not, {})",
+                            Operator::ALL
+                                .iter()
+                                .map(|o| o.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
             }
         }
         let Some(variable) = variable else {
-            self.report(Code::BranchChoice, at.clone(), "a condition needs a Variable");
+            self.report(
+                Code::BranchChoice,
+                at.clone(),
+                "a condition needs a Variable",
+            );
             return None;
         };
         let Some((operator, operand)) = operator else {
-            self.report(Code::BranchChoice, at.clone(), "a condition needs an operator such as StringEquals");
+            // An unsupported operator was reported above; "no operator" would repeat it.
+            if !unsupported {
+                self.report(
+                    Code::BranchChoice,
+                    at.clone(),
+                    "a condition needs an operator such as StringEquals",
+                );
+            }
             return None;
         };
-        Some(Condition::Compare { variable, operator, operand })
+        Some(Condition::Compare {
+            variable,
+            operator,
+            operand,
+        })
     }
 
     fn check_operand(&mut self, op: Operator, value: &Value, path: &Path) {
@@ -896,7 +1238,12 @@ impl Lowering<'_> {
             return;
         }
         let ok = match op.operand_type() {
-            ValueType::Integer => value.is_number() || value.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok()),
+            ValueType::Integer => {
+                value.is_number()
+                    || value
+                        .as_str()
+                        .is_some_and(|s| s.trim().parse::<f64>().is_ok())
+            }
             ValueType::Boolean => value.is_boolean(),
             _ => value.is_string() || value.is_number() || value.is_boolean(),
         };
@@ -904,11 +1251,16 @@ impl Lowering<'_> {
             self.report(
                 Code::BranchChoice,
                 path.clone(),
-                format!("{} compares against {}, found {}", op.name(), match op.operand_type() {
-                    ValueType::Integer => "a number",
-                    ValueType::Boolean => "true or false",
-                    _ => "a string",
-                }, kind_of(value)),
+                format!(
+                    "{} compares against {}, found {}",
+                    op.name(),
+                    match op.operand_type() {
+                        ValueType::Integer => "a number",
+                        ValueType::Boolean => "true or false",
+                        _ => "a string",
+                    },
+                    kind_of(value)
+                ),
             );
         }
     }
@@ -917,11 +1269,22 @@ impl Lowering<'_> {
         let iterators = inputs.get("Iterators").cloned();
         let condition_value = inputs.get("LoopCondition");
         if iterators.is_some() == condition_value.is_some() {
-            self.report(Code::LoopShape, path.clone(), "aws:loop needs exactly one of Iterators and LoopCondition");
+            self.report(
+                Code::LoopShape,
+                path.clone(),
+                "aws:loop needs exactly one of Iterators and LoopCondition",
+            );
         }
         if let Some(items) = iterators.as_ref().and_then(Value::as_array) {
             if items.len() > 100 {
-                self.report(Code::LoopShape, path.key("Iterators"), format!("Iterators lists {} items; at most 100 are allowed", items.len()));
+                self.report(
+                    Code::LoopShape,
+                    path.key("Iterators"),
+                    format!(
+                        "Iterators lists {} items; at most 100 are allowed",
+                        items.len()
+                    ),
+                );
             }
         }
         let loop_condition = condition_value.and_then(|v| {
@@ -932,27 +1295,42 @@ impl Lowering<'_> {
         let max_iterations = inputs.get("MaxIterations").cloned();
         if let Some(n) = max_iterations.as_ref().and_then(Value::as_i64) {
             if !(1..=100).contains(&n) {
-                self.report(Code::LoopShape, path.key("MaxIterations"), format!("MaxIterations is {n}; it must be between 1 and 100"));
+                self.report(
+                    Code::LoopShape,
+                    path.key("MaxIterations"),
+                    format!("MaxIterations is {n}; it must be between 1 and 100"),
+                );
             }
         }
         let steps = match inputs.get("Steps") {
             Some(Value::Array(items)) if !items.is_empty() => {
                 if depth >= 8 {
-                    self.report(Code::LimitExceeded, path.key("Steps"), "loops nest more than 8 deep (limit)");
+                    self.report(
+                        Code::LimitExceeded,
+                        path.key("Steps"),
+                        "loops nest more than 8 deep (limit)",
+                    );
                     Vec::new()
                 } else {
                     self.steps(items, &path.key("Steps"), depth + 1)
                 }
             }
             Some(_) => {
-                self.report(Code::LoopShape, path.key("Steps"), "Steps must be a non-empty list of steps");
+                self.report(
+                    Code::LoopShape,
+                    path.key("Steps"),
+                    "Steps must be a non-empty list of steps",
+                );
                 Vec::new()
             }
             None => Vec::new(),
         };
         Loop {
             iterators,
-            iterator_data_type: inputs.get("IteratorDataType").and_then(Value::as_str).map(str::to_owned),
+            iterator_data_type: inputs
+                .get("IteratorDataType")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             loop_condition,
             max_iterations,
             steps,
@@ -961,7 +1339,10 @@ impl Lowering<'_> {
 
     fn update_variable(&mut self, inputs: &Map<String, Value>, path: &Path) -> UpdateVariable {
         let value = inputs.get("Value").cloned().unwrap_or(Value::Null);
-        let raw = inputs.get("Name").and_then(Value::as_str).unwrap_or_default();
+        let raw = inputs
+            .get("Name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let name = raw.strip_prefix("variable:").map(str::trim);
         match name {
             None if inputs.contains_key("Name") => self.report(
@@ -971,27 +1352,52 @@ impl Lowering<'_> {
             ),
             None => {}
             Some(n) => match self.variables.get(n) {
-                None => self.report(Code::UpdateVariable, path.key("Name"), format!("variable '{n}' is not declared under variables")),
-                Some(Some(ty)) if inputs.contains_key("Value") && !is_placeholder(&value) && !ty.admits(&value) => {
+                None => self.report(
+                    Code::UpdateVariable,
+                    path.key("Name"),
+                    format!("variable '{n}' is not declared under variables"),
+                ),
+                Some(Some(ty))
+                    if inputs.contains_key("Value")
+                        && !is_placeholder(&value)
+                        && !ty.admits(&value) =>
+                {
                     self.report(
                         Code::UpdateVariable,
                         path.key("Value"),
-                        format!("variable '{n}' is {ty}, but the Value is {}", kind_of(&value)),
+                        format!(
+                            "variable '{n}' is {ty}, but the Value is {}",
+                            kind_of(&value)
+                        ),
                     );
                 }
                 Some(_) => {}
             },
         }
-        UpdateVariable { name: name.unwrap_or(raw).to_owned(), value }
+        UpdateVariable {
+            name: name.unwrap_or(raw).to_owned(),
+            value,
+        }
     }
 
     fn script(&mut self, inputs: &Map<String, Value>, path: &Path) {
-        let runtime = inputs.get("Runtime").and_then(Value::as_str).unwrap_or_default();
+        let runtime = inputs
+            .get("Runtime")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if runtime.starts_with("python") && !inputs.contains_key("Handler") {
-            self.report(Code::ScriptShape, path.clone(), format!("aws:executeScript with Runtime {runtime} needs a Handler"));
+            self.report(
+                Code::ScriptShape,
+                path.clone(),
+                format!("aws:executeScript with Runtime {runtime} needs a Handler"),
+            );
         }
         if !inputs.contains_key("Script") && !inputs.contains_key("Attachment") {
-            self.report(Code::ScriptShape, path.clone(), "aws:executeScript needs a Script or an Attachment");
+            self.report(
+                Code::ScriptShape,
+                path.clone(),
+                "aws:executeScript needs a Script or an Attachment",
+            );
         }
     }
 }

@@ -8,8 +8,10 @@ mod catalogue;
 mod lower;
 mod model;
 
-pub use catalogue::{ActionKind, InputSpec, InputType, INTERNAL_ACTIONS, SEVEN_DAYS_SECONDS, THIRTY_DAYS_SECONDS};
-pub use lower::{is_placeholder, lower, Lowered, MAX_SLEEP_SECONDS};
+pub use catalogue::{
+    ActionKind, INTERNAL_ACTIONS, InputSpec, InputType, SEVEN_DAYS_SECONDS, THIRTY_DAYS_SECONDS,
+};
+pub use lower::{Lowered, MAX_SLEEP_SECONDS, is_placeholder, lower};
 pub use model::*;
 
 impl Document {
@@ -26,7 +28,12 @@ impl Document {
     /// ```
     pub fn all_steps(&self) -> Vec<StepAt<'_>> {
         let mut out = Vec::new();
-        collect_steps(&self.main_steps, &crate::path::Path::root().key("mainSteps"), None, &mut out);
+        collect_steps(
+            &self.main_steps,
+            &crate::path::Path::root().key("mainSteps"),
+            None,
+            &mut out,
+        );
         out
     }
 
@@ -62,12 +69,28 @@ pub struct StepAt<'d> {
     pub path: crate::path::Path,
 }
 
-fn collect_steps<'d>(steps: &'d [Step], base: &crate::path::Path, parent: Option<&'d str>, out: &mut Vec<StepAt<'d>>) {
+fn collect_steps<'d>(
+    steps: &'d [Step],
+    base: &crate::path::Path,
+    parent: Option<&'d str>,
+    out: &mut Vec<StepAt<'d>>,
+) {
     for (i, step) in steps.iter().enumerate() {
         let path = base.index(i);
-        out.push(StepAt { step, index: i, parent, siblings: steps, path: path.clone() });
+        out.push(StepAt {
+            step,
+            index: i,
+            parent,
+            siblings: steps,
+            path: path.clone(),
+        });
         if let Action::Loop(l) = &step.action {
-            collect_steps(&l.steps, &path.key("inputs").key("Steps"), Some(&step.name), out);
+            collect_steps(
+                &l.steps,
+                &path.key("inputs").key("Steps"),
+                Some(&step.name),
+                out,
+            );
         }
     }
 }

@@ -58,8 +58,11 @@ pub enum ResourceType {
 
 impl ResourceType {
     /// Every resource type.
-    pub const ALL: &'static [ResourceType] =
-        &[ResourceType::Ec2InstanceId, ResourceType::S3BucketName, ResourceType::IamRoleArn];
+    pub const ALL: &'static [ResourceType] = &[
+        ResourceType::Ec2InstanceId,
+        ResourceType::S3BucketName,
+        ResourceType::IamRoleArn,
+    ];
 
     /// The type's name, e.g. `AWS::EC2::Instance::Id`.
     pub fn name(self) -> &'static str {
@@ -240,6 +243,9 @@ pub struct Step {
     pub is_critical: Option<bool>,
     /// `outputs`.
     pub outputs: Vec<StepOutput>,
+    /// `inputs` exactly as written (for an `aws:loop`, without `Steps`);
+    /// the execution resolves placeholders in these.
+    pub raw_inputs: serde_json::Map<String, Value>,
 }
 
 impl Step {
@@ -251,7 +257,8 @@ impl Step {
     /// Whether the step is critical: as declared, else false with
     /// `onFailure: Continue`, else true.
     pub fn is_critical(&self) -> bool {
-        self.is_critical.unwrap_or(!matches!(self.on_failure, Some(OnFailure::Continue)))
+        self.is_critical
+            .unwrap_or(!matches!(self.on_failure, Some(OnFailure::Continue)))
     }
 
     /// `maxAttempts`, defaulting to 1.

@@ -6,24 +6,44 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Action, Document, StepAt};
 use crate::runbook::{EdgeKind, StepGraph};
 use crate::template::{self, Reference};
+use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
-use petgraph::Direction;
 use std::collections::{BTreeSet, VecDeque};
 
 pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
-    let Some(first) = doc.main_steps.first() else { return };
-    let graph = StepGraph::build(doc);
-    let Some(start) = graph.node(&first.name) else { return };
+    let Some(first) = doc.main_steps.first() else {
+        return;
+    };
     let all = doc.all_steps();
+    // A step without a name (SSM201) is no node, so the steps after it look
+    // unreachable; with two steps of one name (SSM202) every reference to
+    // the name is ambiguous, and the merged node makes cycles that are not
+    // there. Both are reported already; the graph rules would only add noise.
+    let mut names = BTreeSet::new();
+    if all
+        .iter()
+        .any(|at| at.step.name.is_empty() || !names.insert(at.step.name.as_str()))
+    {
+        return;
+    }
+    let graph = StepGraph::build(doc);
+    let Some(start) = graph.node(&first.name) else {
+        return;
+    };
     let reached = reachable(&graph, start);
     for at in &all {
-        let Some(ix) = graph.node(&at.step.name) else { continue };
+        let Some(ix) = graph.node(&at.step.name) else {
+            continue;
+        };
         if !reached.contains(&ix) && at.parent.is_none() {
             out.push(Diagnostic::new(
                 Code::UnreachableStep,
                 at.path.key("name"),
-                format!("step '{}' is never run: no path from the first step '{}' reaches it", at.step.name, first.name),
+                format!(
+                    "step '{}' is never run: no path from the first step '{}' reaches it",
+                    at.step.name, first.name
+                ),
             ));
         }
         if let Action::Branch(b) = &at.step.action {
@@ -68,41 +88,59 @@ fn cycles(doc: &Document, graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<D
     for component in petgraph::algo::kosaraju_scc(&filtered) {
         let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
         let cyclic = members.len() > 1
-            || component.iter().any(|&n| g.edges_directed(n, Direction::Outgoing).any(|e| e.target() == n && progress_edge(*e.weight())));
+            || component.iter().any(|&n| {
+                g.edges_directed(n, Direction::Outgoing)
+                    .any(|e| e.target() == n && progress_edge(*e.weight()))
+            });
         if !cyclic {
             continue;
         }
         let exits = members.iter().any(|&n| {
             g[n].ends_on_success
-                || g.edges_directed(n, Direction::Outgoing).any(|e| progress_edge(*e.weight()) && !members.contains(&e.target()))
+                || g.edges_directed(n, Direction::Outgoing)
+                    .any(|e| progress_edge(*e.weight()) && !members.contains(&e.target()))
                 || branch_falls_off_end(doc, &g[n].name)
         });
         let mut names: Vec<(usize, &str)> = members
             .iter()
-            .filter_map(|&n| all.iter().position(|a| a.step.name == g[n].name).map(|i| (i, g[n].name.as_str())))
+            .filter_map(|&n| {
+                all.iter()
+                    .position(|a| a.step.name == g[n].name)
+                    .map(|i| (i, g[n].name.as_str()))
+            })
             .collect();
         names.sort_unstable();
-        let Some(&(first_index, _)) = names.first() else { continue };
+        let Some(&(first_index, _)) = names.first() else {
+            continue;
+        };
         let trace: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
         let path = all[first_index].path.key("name");
         if exits {
             out.push(Diagnostic::new(
                 Code::CycleWithExit,
                 path,
-                format!("steps {} form a cycle; a branch or an end step can leave it", trace.join(" -> ")),
+                format!(
+                    "steps {} form a cycle; a branch or an end step can leave it",
+                    trace.join(" -> ")
+                ),
             ));
         } else {
             out.push(Diagnostic::new(
                 Code::CycleWithoutExit,
                 path,
-                format!("steps {} form a cycle with no way out: the run can only end by failing", trace.join(" -> ")),
+                format!(
+                    "steps {} form a cycle with no way out: the run can only end by failing",
+                    trace.join(" -> ")
+                ),
             ));
         }
     }
 }
 
 fn branch_falls_off_end(doc: &Document, name: &str) -> bool {
-    doc.find_step(name).is_some_and(|s| matches!(&s.action, Action::Branch(b) if b.default.is_none() && s.is_end()))
+    doc.find_step(name).is_some_and(
+        |s| matches!(&s.action, Action::Branch(b) if b.default.is_none() && s.is_end()),
+    )
 }
 
 /// Must-analysis: for each step, the set of steps that certainly ran on
@@ -122,7 +160,9 @@ fn maybe_unset(graph: &StepGraph, start: NodeIndex, all: &[StepAt<'_>], out: &mu
         if rounds > n.saturating_mul(64).max(1024) {
             return;
         }
-        let Some(here) = sure[node.index()].clone() else { continue };
+        let Some(here) = sure[node.index()].clone() else {
+            continue;
+        };
         for e in g.edges_directed(node, Direction::Outgoing) {
             if e.weight() == &EdgeKind::OnCancel {
                 continue;
@@ -142,16 +182,24 @@ fn maybe_unset(graph: &StepGraph, start: NodeIndex, all: &[StepAt<'_>], out: &mu
     }
     let _ = everything;
     for at in all {
-        let Some(ix) = graph.node(&at.step.name) else { continue };
-        let Some(known) = &sure[ix.index()] else { continue };
+        let Some(ix) = graph.node(&at.step.name) else {
+            continue;
+        };
+        let Some(known) = &sure[ix.index()] else {
+            continue;
+        };
         let mut found = Vec::new();
         for (path, value) in step_input_values(at) {
             template::placeholders_in(&value, &path, &mut found);
         }
         for (path, ph) in found {
             let Ok(ph) = ph else { continue };
-            let Reference::StepOutput { step, output } = &ph.reference else { continue };
-            let Some(producer) = graph.node(step) else { continue };
+            let Reference::StepOutput { step, output } = &ph.reference else {
+                continue;
+            };
+            let Some(producer) = graph.node(step) else {
+                continue;
+            };
             if producer == ix || known.contains(&producer.index()) {
                 continue;
             }
@@ -170,9 +218,13 @@ fn maybe_unset(graph: &StepGraph, start: NodeIndex, all: &[StepAt<'_>], out: &mu
 
 fn step_input_values(at: &StepAt<'_>) -> Vec<(crate::path::Path, serde_json::Value)> {
     let inputs = at.path.key("inputs");
-    let keyed = |pairs: Vec<(&str, &serde_json::Value)>| -> Vec<(crate::path::Path, serde_json::Value)> {
-        pairs.into_iter().map(|(k, v)| (inputs.key(k), v.clone())).collect()
-    };
+    let keyed =
+        |pairs: Vec<(&str, &serde_json::Value)>| -> Vec<(crate::path::Path, serde_json::Value)> {
+            pairs
+                .into_iter()
+                .map(|(k, v)| (inputs.key(k), v.clone()))
+                .collect()
+        };
     match &at.step.action {
         Action::External(_, e) => keyed(e.inputs.iter().map(|(k, v)| (k.as_str(), v)).collect()),
         Action::Api(_, call) => {
@@ -183,7 +235,11 @@ fn step_input_values(at: &StepAt<'_>) -> Vec<(crate::path::Path, serde_json::Val
         Action::Approve(a) => keyed(vec![("Approvers", &a.approvers)]),
         Action::UpdateVariable(u) => keyed(vec![("Value", &u.value)]),
         Action::ExecuteAutomation(e) => {
-            let mut v: Vec<(&str, &serde_json::Value)> = e.runtime_parameters.iter().map(|x| ("RuntimeParameters", x)).collect();
+            let mut v: Vec<(&str, &serde_json::Value)> = e
+                .runtime_parameters
+                .iter()
+                .map(|x| ("RuntimeParameters", x))
+                .collect();
             v.push(("DocumentName", &e.document_name));
             keyed(v)
         }
@@ -193,7 +249,9 @@ fn step_input_values(at: &StepAt<'_>) -> Vec<(crate::path::Path, serde_json::Val
             .enumerate()
             .flat_map(|(i, c)| {
                 let at = inputs.key("Choices").index(i);
-                condition_variables(&c.condition).into_iter().map(move |v| (at.clone(), v))
+                condition_variables(&c.condition)
+                    .into_iter()
+                    .map(move |v| (at.clone(), v))
             })
             .collect(),
         _ => Vec::new(),
@@ -203,7 +261,9 @@ fn step_input_values(at: &StepAt<'_>) -> Vec<(crate::path::Path, serde_json::Val
 fn condition_variables(c: &crate::document::Condition) -> Vec<serde_json::Value> {
     use crate::document::Condition::*;
     match c {
-        Compare { variable, operand, .. } => vec![variable.clone(), operand.clone()],
+        Compare {
+            variable, operand, ..
+        } => vec![variable.clone(), operand.clone()],
         And(parts) | Or(parts) => parts.iter().flat_map(condition_variables).collect(),
         Not(inner) => condition_variables(inner),
     }

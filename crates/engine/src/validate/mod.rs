@@ -14,8 +14,10 @@ mod graph;
 mod parameters;
 mod references;
 
+pub use parameters::value_problems;
+
 use crate::diagnostic::{Code, Diagnostic, Severity, SsmError};
-use crate::document::{lower, Document};
+use crate::document::{Document, lower};
 use crate::limits::Limits;
 use crate::path::Path;
 use crate::source::{self, Format, Locator};
@@ -37,7 +39,9 @@ pub struct Report {
 impl Report {
     /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// The CreateDocument error SSM would answer with, if it rejects the document.
@@ -49,11 +53,18 @@ impl Report {
     /// assert_eq!(r.ssm_error(), Some(SsmError::InvalidDocumentSchemaVersion));
     /// ```
     pub fn ssm_error(&self) -> Option<SsmError> {
-        let mut errors = self.diagnostics.iter().filter(|d| d.severity == Severity::Error).filter_map(|d| d.code.ssm_error());
+        let mut errors = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .filter_map(|d| d.code.ssm_error());
         let first = errors.next()?;
         // Size and schema version are checked before content.
         let all: Vec<SsmError> = std::iter::once(first).chain(errors).collect();
-        for precedence in [SsmError::MaxDocumentSizeExceeded, SsmError::InvalidDocumentSchemaVersion] {
+        for precedence in [
+            SsmError::MaxDocumentSizeExceeded,
+            SsmError::InvalidDocumentSchemaVersion,
+        ] {
             if all.contains(&precedence) {
                 return Some(precedence);
             }
@@ -110,9 +121,20 @@ pub fn validate_text_with(text: &str, limits: &Limits) -> Report {
     let value = match source::parse(text, format, limits) {
         Ok(v) => v,
         Err(failure) => {
-            let code = if failure.limit { Code::LimitExceeded } else { Code::ParseError };
-            diagnostics.push(Diagnostic { position: failure.position, ..Diagnostic::new(code, Path::root(), failure.message) });
-            return Report { format: Some(format), document: None, diagnostics };
+            let code = if failure.limit {
+                Code::LimitExceeded
+            } else {
+                Code::ParseError
+            };
+            diagnostics.push(Diagnostic {
+                position: failure.position,
+                ..Diagnostic::new(code, Path::root(), failure.message)
+            });
+            return Report {
+                format: Some(format),
+                document: None,
+                diagnostics,
+            };
         }
     };
     let size = content_size(text, format, &value);
@@ -124,7 +146,11 @@ pub fn validate_text_with(text: &str, limits: &Limits) -> Report {
         ));
     }
     let lowered = lower(&value, limits);
-    if lowered.diagnostics.iter().any(|d| d.code == Code::NotAutomation) {
+    if lowered
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Code::NotAutomation)
+    {
         // One clear error: nothing else about a Command document matters here.
         diagnostics = lowered.diagnostics;
     } else {
@@ -144,7 +170,11 @@ pub fn validate_text_with(text: &str, limits: &Limits) -> Report {
         diagnostics.sort_by(|a, b| a.position.cmp(&b.position).then(a.code.cmp(&b.code)));
         diagnostics.dedup();
     }
-    Report { format: Some(format), document: lowered.document, diagnostics }
+    Report {
+        format: Some(format),
+        document: lowered.document,
+        diagnostics,
+    }
 }
 
 /// The size SSM counts against its 64 KB limit: YAML as written, JSON

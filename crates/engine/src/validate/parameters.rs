@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Document, Parameter, ParameterType};
 use crate::path::Path;
 use crate::template;
-use crate::value::{kind_of, ValueType};
+use crate::value::{ValueType, kind_of};
 use serde_json::Value;
 
 pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
@@ -18,12 +18,17 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
     }
     let base = Path::root().key("variables");
     for (name, v) in &doc.variables {
-        let (Some(ty), Some(default)) = (v.ty, &v.default) else { continue };
+        let (Some(ty), Some(default)) = (v.ty, &v.default) else {
+            continue;
+        };
         if !admits_variable(ty, default) {
             out.push(Diagnostic::new(
                 Code::VariableDefinition,
                 base.key(name).key("default"),
-                format!("variable '{name}' is {ty}, but its default is {}", kind_of(default)),
+                format!(
+                    "variable '{name}' is {ty}, but its default is {}",
+                    kind_of(default)
+                ),
             ));
         }
     }
@@ -32,12 +37,33 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
 /// A variable default may also be JSON text of a map or list type.
 fn admits_variable(ty: ValueType, value: &Value) -> bool {
     ty.admits(value)
-        || matches!(ty, ValueType::StringMap | ValueType::MapList | ValueType::StringList)
-            && value.as_str().and_then(|s| serde_json::from_str::<Value>(s).ok()).is_some_and(|v| ty.admits(&v))
+        || matches!(
+            ty,
+            ValueType::StringMap | ValueType::MapList | ValueType::StringList
+        ) && value
+            .as_str()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .is_some_and(|v| ty.admits(&v))
+}
+
+/// Compile an `allowedPattern` the way SSM reads it: with Java's semantics,
+/// where `\w`, `\d`, `\s`, `\b` and case-insensitive matching are ASCII-only.
+///
+/// ASCII mode is also what keeps real patterns small: in Unicode mode the
+/// role-ARN pattern AWS publishes (`[\w/.@+=,-]{1,1017}`) takes ~100 ms to
+/// compile and then fails the regex crate's size limit (so a valid pattern was
+/// reported as SSM104); in ASCII mode it compiles in under a millisecond. A
+/// pattern ASCII mode refuses (`\p{L}`, or `.` and negated classes, which can
+/// match non-ASCII text) is compiled again in Unicode mode.
+pub(crate) fn compile_allowed_pattern(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    match regex::RegexBuilder::new(pattern).unicode(false).build() {
+        Err(regex::Error::Syntax(_)) => regex::Regex::new(pattern),
+        compiled => compiled,
+    }
 }
 
 fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnostic>) {
-    let pattern = p.allowed_pattern.as_deref().and_then(|pat| match regex::Regex::new(pat) {
+    let pattern = p.allowed_pattern.as_deref().and_then(|pat| match compile_allowed_pattern(pat) {
         Ok(re) => Some(re),
         Err(_) => {
             out.push(Diagnostic::new(
@@ -50,29 +76,49 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
     });
     if let (Some(lo), Some(hi)) = (p.min_items, p.max_items) {
         if lo > hi {
-            out.push(Diagnostic::new(Code::ParameterAttribute, at.key("minItems"), format!("minItems {lo} is above maxItems {hi}")));
+            out.push(Diagnostic::new(
+                Code::ParameterAttribute,
+                at.key("minItems"),
+                format!("minItems {lo} is above maxItems {hi}"),
+            ));
         }
     }
     if let (Some(lo), Some(hi)) = (p.min_chars, p.max_chars) {
         if lo > hi {
-            out.push(Diagnostic::new(Code::ParameterAttribute, at.key("minChars"), format!("minChars {lo} is above maxChars {hi}")));
+            out.push(Diagnostic::new(
+                Code::ParameterAttribute,
+                at.key("minChars"),
+                format!("minChars {lo} is above maxChars {hi}"),
+            ));
         }
     }
-    let (Some(ty), Some(default)) = (p.ty, &p.default) else { return };
+    let (Some(ty), Some(default)) = (p.ty, &p.default) else {
+        return;
+    };
     let dp = at.key("default");
     // A default built from placeholders ({{ssm:...}}, {{ global:... }},
     // other parameters) is only known at start; references are checked by
     // the references rules.
-    if default.as_str().is_some_and(|text| template::placeholders(text).map_or(true, |f| !f.is_empty())) {
+    if default
+        .as_str()
+        .is_some_and(|text| template::placeholders(text).map_or(true, |f| !f.is_empty()))
+    {
         return;
     }
     let json_text = matches!(ty.value_type(), ValueType::StringMap | ValueType::MapList)
-        && default.as_str().is_some_and(|s| s.trim().is_empty() || serde_json::from_str::<Value>(s).is_ok_and(|v| ty.value_type().admits(&v)));
+        && default.as_str().is_some_and(|s| {
+            s.trim().is_empty()
+                || serde_json::from_str::<Value>(s).is_ok_and(|v| ty.value_type().admits(&v))
+        });
     if !json_text && !ty.value_type().admits(default) {
         out.push(Diagnostic::new(
             Code::ParameterDefault,
             dp,
-            format!("Wrong default value for a \"{}\" parameters: '{name}' defaults to {}", ty.name(), kind_of(default)),
+            format!(
+                "Wrong default value for a \"{}\" parameters: '{name}' defaults to {}",
+                ty.name(),
+                kind_of(default)
+            ),
         ));
         return;
     }
@@ -82,13 +128,23 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
         return;
     }
     for problem in value_problems(name, p, ty, pattern.as_ref(), default) {
-        out.push(Diagnostic::new(Code::DefaultNotAllowed, dp.clone(), problem));
+        out.push(Diagnostic::new(
+            Code::DefaultNotAllowed,
+            dp.clone(),
+            problem,
+        ));
     }
 }
 
 /// Why a (typed) value breaks a parameter's constraints, one line each.
 /// Shared with start-parameter checking.
-pub fn value_problems(name: &str, p: &Parameter, ty: ParameterType, pattern: Option<&regex::Regex>, value: &Value) -> Vec<String> {
+pub fn value_problems(
+    name: &str,
+    p: &Parameter,
+    ty: ParameterType,
+    pattern: Option<&regex::Regex>,
+    value: &Value,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let items: Vec<&Value> = match value {
         Value::Array(a) => a.iter().collect(),
@@ -96,8 +152,14 @@ pub fn value_problems(name: &str, p: &Parameter, ty: ParameterType, pattern: Opt
     };
     if let Some(allowed) = &p.allowed_values {
         for item in &items {
-            if !allowed.iter().any(|a| a == *item || scalar_text(a) == scalar_text(item)) {
-                let shown: Vec<String> = allowed.iter().map(|a| scalar_text(a).unwrap_or_else(|| a.to_string())).collect();
+            if !allowed
+                .iter()
+                .any(|a| a == *item || scalar_text(a) == scalar_text(item))
+            {
+                let shown: Vec<String> = allowed
+                    .iter()
+                    .map(|a| scalar_text(a).unwrap_or_else(|| a.to_string()))
+                    .collect();
                 problems.push(format!(
                     "Parameter \"{name}\" has value \"{}\" not found in [{}].",
                     scalar_text(item).unwrap_or_else(|| item.to_string()),
@@ -107,14 +169,19 @@ pub fn value_problems(name: &str, p: &Parameter, ty: ParameterType, pattern: Opt
         }
     }
     let resource = match ty {
-        ParameterType::Resource(r) | ParameterType::ResourceList(r) => regex::Regex::new(r.pattern()).ok(),
+        ParameterType::Resource(r) | ParameterType::ResourceList(r) => {
+            regex::Regex::new(r.pattern()).ok()
+        }
         ParameterType::Value(_) => None,
     };
     for re in [pattern, resource.as_ref()].into_iter().flatten() {
         for item in &items {
             if let Some(text) = scalar_text(item) {
                 if !re.is_match(&text) {
-                    problems.push(format!("Parameter \"{name}\" value \"{text}\" does not match the pattern {}", re.as_str()));
+                    problems.push(format!(
+                        "Parameter \"{name}\" value \"{text}\" does not match the pattern {}",
+                        re.as_str()
+                    ));
                 }
             }
         }
@@ -122,18 +189,24 @@ pub fn value_problems(name: &str, p: &Parameter, ty: ParameterType, pattern: Opt
     if let Some(text) = value.as_str() {
         let n = text.chars().count() as u64;
         if p.min_chars.is_some_and(|m| n < m) || p.max_chars.is_some_and(|m| n > m) {
-            problems.push(format!("Parameter \"{name}\" value has {n} characters, outside minChars/maxChars"));
+            problems.push(format!(
+                "Parameter \"{name}\" value has {n} characters, outside minChars/maxChars"
+            ));
         }
     }
     if let Some(list) = value.as_array() {
         let n = list.len() as u64;
         if p.min_items.is_some_and(|m| n < m) || p.max_items.is_some_and(|m| n > m) {
-            problems.push(format!("Parameter \"{name}\" value has {n} items, outside minItems/maxItems"));
+            problems.push(format!(
+                "Parameter \"{name}\" value has {n} items, outside minItems/maxItems"
+            ));
         }
     }
     if let Some(n) = value.as_i64() {
         if p.min_value.is_some_and(|m| n < m) || p.max_value.is_some_and(|m| n > m) {
-            problems.push(format!("Parameter \"{name}\" value {n} is outside minValue/maxValue"));
+            problems.push(format!(
+                "Parameter \"{name}\" value {n} is outside minValue/maxValue"
+            ));
         }
     }
     problems
@@ -145,5 +218,21 @@ fn scalar_text(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compile_allowed_pattern;
+
+    #[test]
+    fn allowed_patterns_compile_with_java_semantics() {
+        let re = compile_allowed_pattern(r"^[\w/.@+=,-]{1,1017}$").unwrap();
+        assert!(re.is_match("my-role") && !re.is_match("é"));
+        let unicode = compile_allowed_pattern(r"^\p{L}+$").unwrap();
+        assert!(unicode.is_match("é"));
+        let dot = compile_allowed_pattern(r"^.{1,3}$").unwrap();
+        assert!(dot.is_match("é"));
+        assert!(compile_allowed_pattern(r"^(?!xn--)").is_err());
     }
 }

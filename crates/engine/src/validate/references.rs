@@ -20,7 +20,10 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic::new(
                 Code::DuplicateStepName,
                 at.path.key("name"),
-                format!("Duplicate step names found in mainSteps of the document: {}", at.step.name),
+                format!(
+                    "Duplicate step names found in mainSteps of the document: {}",
+                    at.step.name
+                ),
             ));
         } else {
             first_by_name.insert(&at.step.name, at);
@@ -33,7 +36,11 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
     }
     if let Some(role) = &doc.assume_role {
         let mut found = Vec::new();
-        template::placeholders_in(&Value::String(role.clone()), &Path::root().key("assumeRole"), &mut found);
+        template::placeholders_in(
+            &Value::String(role.clone()),
+            &Path::root().key("assumeRole"),
+            &mut found,
+        );
         for (path, ph) in found {
             match ph {
                 Ok(p) if matches!(p.reference, Reference::Ssm(_)) => out.push(Diagnostic::new(
@@ -47,9 +54,15 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
         }
     }
     for (name, parameter) in &doc.parameters {
-        let Some(default) = &parameter.default else { continue };
+        let Some(default) = &parameter.default else {
+            continue;
+        };
         let mut found = Vec::new();
-        template::placeholders_in(default, &Path::root().key("parameters").key(name).key("default"), &mut found);
+        template::placeholders_in(
+            default,
+            &Path::root().key("parameters").key(name).key("default"),
+            &mut found,
+        );
         for (path, ph) in found {
             match ph {
                 // SSM does not check what a default refers to (published AWS
@@ -66,15 +79,26 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
     for (i, output) in doc.outputs.iter().enumerate() {
         let path = Path::root().key("outputs").index(i);
         let Some((step, name)) = output.split_once('.') else {
-            out.push(Diagnostic::new(Code::UnknownOutput, path, format!("output '{output}' must be written step.Output")));
+            out.push(Diagnostic::new(
+                Code::UnknownOutput,
+                path,
+                format!("output '{output}' must be written step.Output"),
+            ));
             continue;
         };
         match steps.get(step) {
-            None => out.push(Diagnostic::new(Code::UnknownOutput, path, format!("Unknown step name in named output: {output}"))),
+            None => out.push(Diagnostic::new(
+                Code::UnknownOutput,
+                path,
+                format!("Unknown step name in named output: {output}"),
+            )),
             Some(s) if !produces(s, name) => out.push(Diagnostic::new(
                 Code::UnknownOutput,
                 path,
-                format!("step '{step}' ({}) has no output named '{name}'", s.action.name()),
+                format!(
+                    "step '{step}' ({}) has no output named '{name}'",
+                    s.action.name()
+                ),
             )),
             Some(_) => {}
         }
@@ -84,7 +108,11 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
 fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
     let step = at.step;
     let unknown = |field: &str, target: &str| {
-        Diagnostic::new(Code::UnknownStepTarget, at.path.key(field), format!("Unknown step name: \"{target}\" in {field}"))
+        Diagnostic::new(
+            Code::UnknownStepTarget,
+            at.path.key(field),
+            format!("Unknown step name: \"{target}\" in {field}"),
+        )
     };
     if let Some(next) = &step.next_step {
         if !steps.contains_key(next.as_str()) {
@@ -120,7 +148,11 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
         }
         if let Some(d) = &b.default {
             if !steps.contains_key(d.as_str()) {
-                out.push(Diagnostic::new(Code::UnknownStepTarget, inputs.key("Default"), format!("Unknown step name: \"{d}\" in Default")));
+                out.push(Diagnostic::new(
+                    Code::UnknownStepTarget,
+                    inputs.key("Default"),
+                    format!("Unknown step name: \"{d}\" in Default"),
+                ));
             }
         }
     }
@@ -131,14 +163,21 @@ fn input_values(step: &Step) -> Vec<(String, Value)> {
     match &step.action {
         Action::Approve(a) => {
             let mut v = vec![("Approvers".to_owned(), a.approvers.clone())];
-            for (k, x) in [("MinRequiredApprovals", &a.min_required_approvals), ("NotificationArn", &a.notification_arn), ("Message", &a.message)] {
+            for (k, x) in [
+                ("MinRequiredApprovals", &a.min_required_approvals),
+                ("NotificationArn", &a.notification_arn),
+                ("Message", &a.message),
+            ] {
                 if let Some(x) = x {
                     v.push((k.to_owned(), x.clone()));
                 }
             }
             v
         }
-        Action::Pause { message } => message.iter().map(|m| ("Message".to_owned(), m.clone())).collect(),
+        Action::Pause { message } => message
+            .iter()
+            .map(|m| ("Message".to_owned(), m.clone()))
+            .collect(),
         Action::Sleep(s) => match s {
             crate::document::Sleep::Duration(d) => vec![("Duration".into(), d.clone())],
             crate::document::Sleep::Timestamp(t) => vec![("Timestamp".into(), t.clone())],
@@ -148,20 +187,45 @@ fn input_values(step: &Step) -> Vec<(String, Value)> {
         Action::UpdateVariable(u) => vec![("Value".into(), u.value.clone())],
         Action::ExecuteAutomation(e) => {
             let mut v = vec![("DocumentName".to_owned(), e.document_name.clone())];
-            v.extend(e.document_version.iter().map(|x| ("DocumentVersion".to_owned(), x.clone())));
-            v.extend(e.runtime_parameters.iter().map(|x| ("RuntimeParameters".to_owned(), x.clone())));
+            v.extend(
+                e.document_version
+                    .iter()
+                    .map(|x| ("DocumentVersion".to_owned(), x.clone())),
+            );
+            v.extend(
+                e.runtime_parameters
+                    .iter()
+                    .map(|x| ("RuntimeParameters".to_owned(), x.clone())),
+            );
             v.extend(e.other.iter().map(|(k, x)| (k.clone(), x.clone())));
             v
         }
         Action::Api(_, call) => {
-            let mut v = vec![("Service".to_owned(), call.service.clone()), ("Api".to_owned(), call.api.clone())];
-            v.extend(call.property_selector.iter().map(|x| ("PropertySelector".to_owned(), x.clone())));
-            v.extend(call.desired_values.iter().map(|x| ("DesiredValues".to_owned(), x.clone())));
+            let mut v = vec![
+                ("Service".to_owned(), call.service.clone()),
+                ("Api".to_owned(), call.api.clone()),
+            ];
+            v.extend(
+                call.property_selector
+                    .iter()
+                    .map(|x| ("PropertySelector".to_owned(), x.clone())),
+            );
+            v.extend(
+                call.desired_values
+                    .iter()
+                    .map(|x| ("DesiredValues".to_owned(), x.clone())),
+            );
             v.extend(call.parameters.iter().map(|(k, x)| (k.clone(), x.clone())));
             v
         }
-        Action::External(_, e) => e.inputs.iter().map(|(k, x)| (k.clone(), x.clone())).collect(),
-        Action::Internal { inputs, .. } => inputs.iter().map(|(k, x)| (k.clone(), x.clone())).collect(),
+        Action::External(_, e) => e
+            .inputs
+            .iter()
+            .map(|(k, x)| (k.clone(), x.clone()))
+            .collect(),
+        Action::Internal { inputs, .. } => {
+            inputs.iter().map(|(k, x)| (k.clone(), x.clone())).collect()
+        }
         Action::Invalid { .. } => Vec::new(),
     }
 }
@@ -171,10 +235,16 @@ fn structured_inputs(step: &Step) -> Value {
     fn condition(c: &crate::document::Condition) -> Value {
         use crate::document::Condition::*;
         match c {
-            Compare { variable, operator, operand } => {
+            Compare {
+                variable,
+                operator,
+                operand,
+            } => {
                 serde_json::json!({"Variable": variable, operator.name(): operand})
             }
-            And(parts) => serde_json::json!({"And": parts.iter().map(condition).collect::<Vec<_>>()}),
+            And(parts) => {
+                serde_json::json!({"And": parts.iter().map(condition).collect::<Vec<_>>()})
+            }
             Or(parts) => serde_json::json!({"Or": parts.iter().map(condition).collect::<Vec<_>>()}),
             Not(inner) => serde_json::json!({"Not": condition(inner)}),
         }
@@ -200,7 +270,12 @@ fn structured_inputs(step: &Step) -> Value {
     }
 }
 
-fn check_inputs(doc: &Document, at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
+fn check_inputs(
+    doc: &Document,
+    at: &StepAt<'_>,
+    steps: &IndexMap<&str, &Step>,
+    out: &mut Vec<Diagnostic>,
+) {
     let inputs_path = at.path.key("inputs");
     let mut found = Vec::new();
     for (key, value) in input_values(at.step) {
@@ -285,7 +360,10 @@ pub(crate) fn produces(step: &Step, output: &str) -> bool {
         return true;
     }
     match step.action.kind() {
-        Some(kind) => kind.builtin_outputs().iter().any(|(n, _)| *n == output) || kind == ActionKind::ExecuteScript && output.starts_with("Payload"),
+        Some(kind) => {
+            kind.builtin_outputs().iter().any(|(n, _)| *n == output)
+                || kind == ActionKind::ExecuteScript && output.starts_with("Payload")
+        }
         None => true,
     }
 }

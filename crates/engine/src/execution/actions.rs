@@ -1,0 +1,818 @@
+//! What each action does when its step starts, when its answer arrives,
+//! and when a loop body completes.
+//!
+//! Control-flow actions (approve, pause, sleep, branch, loop,
+//! updateVariable, executeAutomation) are carried out here; every other
+//! action becomes an [`ActionRequest`] for the driver, and its
+//! [`Outcome`] is turned into outputs (built-in and selected) or a failure.
+
+use super::conditions;
+use super::machine::{Execution, LoopFrame, Phase, StepEnd};
+use super::status::{FailureStage, FailureType, Status};
+use super::types::*;
+use crate::clock::{DurationMs, SimTime};
+use crate::document::{Action, ActionKind, Sleep};
+use crate::interpolate::{self, Scope};
+use crate::runbook::Successor;
+use crate::selector;
+use crate::value::ValueType;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// How long `aws:waitForAwsResourceProperty` waits between polls.
+pub const POLL_INTERVAL_MS: i64 = 30_000;
+/// The default and largest `MaxIterations` of `aws:loop`.
+pub const MAX_LOOP_ITERATIONS: u32 = 100;
+
+/// Values a step can read: parameters, outputs, variables, system variables.
+pub(crate) struct ExecScope<'a> {
+    pub ex: &'a Execution,
+    pub now: SimTime,
+}
+
+impl Scope for ExecScope<'_> {
+    fn parameter(&self, name: &str) -> Option<Value> {
+        self.ex.parameters.get(name).cloned()
+    }
+
+    fn step_output(&self, step: &str, output: &str) -> Option<Value> {
+        if let Some(frame) = self
+            .ex
+            .loops
+            .iter()
+            .rev()
+            .find(|f| self.ex.steps[f.exec].step_name == step)
+        {
+            match output {
+                "CurrentIteration" => return Some(json!(frame.iteration)),
+                "CurrentIteratorValue" => {
+                    return frame
+                        .items
+                        .as_ref()
+                        .and_then(|i| i.get(frame.iteration as usize - 1))
+                        .map(|v| json!(v));
+                }
+                _ => {}
+            }
+        }
+        self.ex
+            .steps
+            .iter()
+            .rev()
+            .filter(|s| s.step_name == step)
+            .find_map(|s| s.outputs.get(output).cloned())
+    }
+
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.ex.variables.get(name).cloned()
+    }
+
+    fn system(&self, prefix: &str, name: &str) -> Option<Value> {
+        let (y, mo, d, h, mi, s) = self.now.civil();
+        let cfg = &self.ex.config;
+        Some(Value::String(match (prefix, name) {
+            ("automation", "EXECUTION_ID") => cfg.execution_id.clone(),
+            ("global", "ACCOUNT_ID") => cfg.account_id.clone(),
+            ("global", "REGION") => cfg.region.clone(),
+            ("global", "AWS_PARTITION") => cfg.partition.clone(),
+            ("global", "DATE") => format!("{y:04}-{mo:02}-{d:02}"),
+            ("global", "DATE_TIME") => format!("{y:04}-{mo:02}-{d:02}_{h:02}.{mi:02}.{s:02}"),
+            _ => return None,
+        }))
+    }
+}
+
+fn input_failure(message: impl std::fmt::Display) -> StepEnd {
+    StepEnd::Failed {
+        stage: FailureStage::InputValidation,
+        failure_type: FailureType::Action,
+        message: format!(
+            "Step fails when it is validating and resolving the step inputs. {message}"
+        ),
+    }
+}
+
+impl Execution {
+    fn scope(&self, now: SimTime) -> ExecScope<'_> {
+        ExecScope { ex: self, now }
+    }
+
+    /// Resolve the step's inputs, except the parts evaluated lazily
+    /// (branch choices, loop conditions), and record them on the step.
+    fn resolve_inputs(
+        &mut self,
+        exec: usize,
+        now: SimTime,
+    ) -> Result<BTreeMap<String, Value>, StepEnd> {
+        let step = &self.runbook.step(self.steps[exec].step).step;
+        let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
+        let mut resolved = BTreeMap::new();
+        let mut shown = BTreeMap::new();
+        for (key, raw) in &step.raw_inputs {
+            if lazy && matches!(key.as_str(), "Choices" | "LoopCondition") {
+                // Shown resolved where possible; evaluated later, one choice at a time.
+                let value =
+                    interpolate::resolve(raw, &self.scope(now)).unwrap_or_else(|_| raw.clone());
+                shown.insert(key.clone(), value);
+                continue;
+            }
+            let value = interpolate::resolve(raw, &self.scope(now))
+                .map_err(|e| input_failure(within_input(key, e)))?;
+            resolved.insert(key.clone(), value);
+        }
+        shown.extend(resolved.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.steps[exec].inputs = shown;
+        Ok(resolved)
+    }
+
+    /// Start the action of the step on top of the active stack.
+    pub(crate) fn start_action(
+        &mut self,
+        exec: usize,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        let inputs = match self.resolve_inputs(exec, now) {
+            Ok(i) => i,
+            Err(end) => return self.finish_step(end, now, ev),
+        };
+        let ix = self.steps[exec].step;
+        let runbook = std::sync::Arc::clone(&self.runbook);
+        match &runbook.step(ix).step.action {
+            Action::Approve(_) => self.start_approval(exec, &inputs, now, ev),
+            Action::Pause { .. } => {
+                self.set_phase(Phase::Paused);
+                self.wait(exec, ev);
+                None
+            }
+            Action::Sleep(sleep) => self.start_sleep(sleep, &inputs, now, ev),
+            Action::Branch(b) => {
+                let scope = self.scope(now);
+                let mut chosen = None;
+                for choice in &b.choices {
+                    match conditions::evaluate(&choice.condition, &scope) {
+                        Ok(true) => {
+                            chosen = Some(choice.next_step.clone());
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(e) => return self.finish_step(input_failure(e), now, ev),
+                    }
+                }
+                let chosen = chosen.or(b.default.clone());
+                if let Some(name) = &chosen {
+                    let outputs = &mut self.steps[exec].outputs;
+                    outputs.insert("NextStep".into(), json!(name));
+                    outputs.insert(
+                        "OutputPayload".into(),
+                        json!(json!({"NextStep": name}).to_string()),
+                    );
+                }
+                let next = chosen.and_then(|n| self.runbook.index_of(&n));
+                self.finish_step(StepEnd::Success { next }, now, ev)
+            }
+            Action::Loop(_) => self.start_loop(exec, ix, &inputs, now, ev),
+            Action::UpdateVariable(u) => {
+                let value = inputs.get("Value").cloned().unwrap_or(Value::Null);
+                let declared = self
+                    .runbook
+                    .document
+                    .variables
+                    .get(&u.name)
+                    .and_then(|v| v.ty);
+                match declared {
+                    Some(ty) if ty.admits(&value) => {
+                        self.variables.insert(u.name.clone(), value);
+                        self.finish_step(StepEnd::Success { next: None }, now, ev)
+                    }
+                    Some(ty) => self.finish_step(
+                        input_failure(format!(
+                            "variable {} is {ty}; the value {value} is not",
+                            u.name
+                        )),
+                        now,
+                        ev,
+                    ),
+                    None => self.finish_step(
+                        input_failure(format!("variable {} is not declared", u.name)),
+                        now,
+                        ev,
+                    ),
+                }
+            }
+            Action::ExecuteAutomation(_) => self.start_child(exec, &inputs, now, ev),
+            Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
+                let request_id = self.ids.next_id();
+                self.set_phase(Phase::Action {
+                    request_id: request_id.clone(),
+                });
+                self.steps[exec].requests += 1;
+                ev.push(Event::ActionRequested(self.request_for(exec, &request_id)));
+                None
+            }
+            Action::Invalid { .. } => {
+                self.finish_step(input_failure("the step has no valid action"), now, ev)
+            }
+        }
+    }
+
+    /// Start another attempt (or poll) of an external action.
+    pub(crate) fn retry_action(
+        &mut self,
+        exec: usize,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        let runbook = std::sync::Arc::clone(&self.runbook);
+        match &runbook.step(self.steps[exec].step).step.action {
+            Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
+                let request_id = self.ids.next_id();
+                self.set_phase(Phase::Action {
+                    request_id: request_id.clone(),
+                });
+                self.steps[exec].requests += 1;
+                ev.push(Event::ActionRequested(self.request_for(exec, &request_id)));
+                None
+            }
+            _ => self.start_action(exec, now, ev),
+        }
+    }
+
+    fn set_phase(&mut self, phase: Phase) {
+        if let Some(a) = self.active.last_mut() {
+            a.phase = phase;
+        }
+    }
+
+    fn wait(&mut self, exec: usize, ev: &mut Vec<Event>) {
+        self.set_step_status(exec, Status::Waiting, ev);
+        if self.status == Status::InProgress {
+            self.set_status(Status::Waiting, ev);
+        }
+    }
+
+    fn start_approval(
+        &mut self,
+        exec: usize,
+        inputs: &BTreeMap<String, Value>,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        let approvers: Vec<String> = match inputs.get("Approvers") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ if inputs.contains_key("EnhancedApprovals") => Vec::new(),
+            _ => {
+                return self.finish_step(
+                    input_failure("Approvers must list at least one approver"),
+                    now,
+                    ev,
+                );
+            }
+        };
+        let min = match inputs.get("MinRequiredApprovals") {
+            None => 1,
+            Some(v) => match v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            {
+                Some(n) if n >= 1 => u32::try_from(n).unwrap_or(u32::MAX),
+                _ => {
+                    return self.finish_step(
+                        input_failure(format!(
+                            "MinRequiredApprovals {v} is not a whole number of at least 1"
+                        )),
+                        now,
+                        ev,
+                    );
+                }
+            },
+        };
+        if approvers.len() > 10 || (min as usize) > approvers.len().max(1) {
+            return self.finish_step(
+                input_failure(format!("{} approvers with MinRequiredApprovals {min}: at most 10 approvers, and no more required than listed", approvers.len())),
+                now,
+                ev,
+            );
+        }
+        self.set_phase(Phase::Approval {
+            approvers,
+            min,
+            decisions: Vec::new(),
+        });
+        self.steps[exec]
+            .outputs
+            .insert("ApprovalStatus".into(), json!("Waiting"));
+        self.wait(exec, ev);
+        None
+    }
+
+    fn start_sleep(
+        &mut self,
+        sleep: &Sleep,
+        inputs: &BTreeMap<String, Value>,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        let wake = match sleep {
+            Sleep::Duration(_) => {
+                let text = inputs
+                    .get("Duration")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                match DurationMs::parse(text) {
+                    Ok(d) if d.0 >= 0 => now.plus(d),
+                    Ok(_) => {
+                        return self.finish_step(
+                            input_failure(format!("Duration {text} is negative")),
+                            now,
+                            ev,
+                        );
+                    }
+                    Err(e) => return self.finish_step(input_failure(e), now, ev),
+                }
+            }
+            Sleep::Timestamp(_) => {
+                let text = inputs
+                    .get("Timestamp")
+                    .or(inputs.get("TimeStamp"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                match SimTime::parse_rfc3339(text) {
+                    Ok(t) => t,
+                    Err(e) => return self.finish_step(input_failure(e), now, ev),
+                }
+            }
+            Sleep::Missing => {
+                return self.finish_step(
+                    input_failure("aws:sleep needs a Duration or a Timestamp"),
+                    now,
+                    ev,
+                );
+            }
+        };
+        if wake <= now {
+            return self.finish_step(StepEnd::Success { next: None }, now, ev);
+        }
+        self.set_phase(Phase::Sleeping { wake });
+        None
+    }
+
+    fn start_loop(
+        &mut self,
+        exec: usize,
+        ix: usize,
+        inputs: &BTreeMap<String, Value>,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        let max = match inputs.get("MaxIterations") {
+            None => MAX_LOOP_ITERATIONS,
+            Some(v) => match v
+                .as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            {
+                Some(n) if (1..=u64::from(MAX_LOOP_ITERATIONS)).contains(&n) => n as u32,
+                _ => {
+                    return self.finish_step(
+                        input_failure(format!("MaxIterations {v} is not between 1 and 100")),
+                        now,
+                        ev,
+                    );
+                }
+            },
+        };
+        let items = match inputs.get("Iterators") {
+            None => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .collect::<Vec<_>>(),
+            ),
+            Some(other) => {
+                return self.finish_step(
+                    input_failure(format!("Iterators must be a list, not {other}")),
+                    now,
+                    ev,
+                );
+            }
+        };
+        let body = self.runbook.step(ix).body.clone();
+        if items.as_ref().is_some_and(Vec::is_empty) || body.is_empty() {
+            return self.finish_step(StepEnd::Success { next: None }, now, ev);
+        }
+        self.set_phase(Phase::LoopBody);
+        self.loops.push(LoopFrame {
+            exec,
+            step: ix,
+            iteration: 1,
+            items,
+            max,
+        });
+        self.record_loop_outputs(exec);
+        Some(Successor::Step(body[0]))
+    }
+
+    fn record_loop_outputs(&mut self, exec: usize) {
+        let Some(frame) = self.loops.last() else {
+            return;
+        };
+        let value = frame
+            .items
+            .as_ref()
+            .and_then(|i| i.get(frame.iteration as usize - 1))
+            .cloned();
+        let iteration = frame.iteration;
+        let outputs = &mut self.steps[exec].outputs;
+        outputs.insert("CurrentIteration".into(), json!(iteration));
+        if let Some(v) = value {
+            outputs.insert("CurrentIteratorValue".into(), json!(v));
+        }
+    }
+
+    /// The body of loop `loop_ix` ran to its end: iterate again or finish.
+    pub(crate) fn loop_body_done(
+        &mut self,
+        loop_ix: usize,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        let frame = self.loops.last().cloned()?;
+        if frame.step != loop_ix {
+            return None;
+        }
+        let again = match &frame.items {
+            Some(items) => (frame.iteration as usize) < items.len(),
+            None => {
+                let Action::Loop(l) = &self.runbook.step(loop_ix).step.action else {
+                    return None;
+                };
+                match l
+                    .loop_condition
+                    .as_ref()
+                    .map(|c| conditions::evaluate(c, &self.scope(now)))
+                {
+                    Some(Ok(b)) => b,
+                    Some(Err(e)) => {
+                        self.loops.pop();
+                        return self.finish_step(input_failure(e), now, ev);
+                    }
+                    None => false,
+                }
+            }
+        };
+        if again && frame.iteration < frame.max {
+            if let Some(f) = self.loops.last_mut() {
+                f.iteration += 1;
+            }
+            self.record_loop_outputs(frame.exec);
+            let body = self.runbook.step(loop_ix).body.clone();
+            return body.first().map(|b| Successor::Step(*b));
+        }
+        self.loops.pop();
+        self.finish_step(StepEnd::Success { next: None }, now, ev)
+    }
+
+    fn start_child(
+        &mut self,
+        exec: usize,
+        inputs: &BTreeMap<String, Value>,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        if self.config.depth + 1 > self.config.limits.max_child_depth {
+            let limit = self.config.limits.max_child_depth;
+            ev.push(Event::LimitExceeded {
+                limit: "max_child_depth",
+                value: u64::from(limit),
+            });
+            return self.finish_step(
+                StepEnd::Failed {
+                    stage: FailureStage::PreVerification,
+                    failure_type: FailureType::Internal,
+                    message: format!(
+                        "child executions nest deeper than {limit} (limit max_child_depth)"
+                    ),
+                },
+                now,
+                ev,
+            );
+        }
+        let Some(document_name) = inputs
+            .get("DocumentName")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            return self.finish_step(input_failure("DocumentName must be a string"), now, ev);
+        };
+        let mut parameters = Payload::new();
+        if let Some(Value::Object(map)) = inputs.get("RuntimeParameters") {
+            for (k, v) in map {
+                let values = match v {
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                        .collect(),
+                    Value::String(s) => vec![s.clone()],
+                    other => vec![other.to_string()],
+                };
+                parameters.insert(k.clone(), values);
+            }
+        }
+        let request_id = self.ids.next_id();
+        let execution_id = self.ids.next_id();
+        self.set_phase(Phase::Child {
+            request_id: request_id.clone(),
+            execution_id: execution_id.clone(),
+        });
+        ev.push(Event::ChildRequested(ChildRequest {
+            request_id,
+            execution_id,
+            step_name: self.steps[exec].step_name.clone(),
+            document_name,
+            document_version: inputs
+                .get("DocumentVersion")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            parameters,
+        }));
+        None
+    }
+
+    pub(crate) fn action_finished(
+        &mut self,
+        request_id: &str,
+        outcome: Outcome,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), Refusal> {
+        let Some(active) = self.active.last().cloned() else {
+            return Err(Refusal::unknown_request(request_id));
+        };
+        if !matches!(&active.phase, Phase::Action { request_id: r } if r == request_id) {
+            return Err(Refusal::unknown_request(request_id));
+        }
+        let exec = active.exec;
+        match outcome {
+            Outcome::Success { response } => self.action_succeeded(exec, response, now, ev),
+            Outcome::Failure {
+                failure_type,
+                stage,
+                message,
+            } => self.attempt_failed(
+                StepEnd::Failed {
+                    stage,
+                    failure_type,
+                    message,
+                },
+                now,
+                ev,
+            ),
+            Outcome::TimedOut => self.attempt_failed(
+                StepEnd::TimedOut {
+                    message: "Step timed out while step is waiting for the action to complete."
+                        .into(),
+                },
+                now,
+                ev,
+            ),
+        }
+        Ok(())
+    }
+
+    fn action_succeeded(
+        &mut self,
+        exec: usize,
+        response: Value,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) {
+        let runbook = std::sync::Arc::clone(&self.runbook);
+        let step = &runbook.step(self.steps[exec].step).step;
+        let kind = step.action.kind();
+        if let (
+            Some(
+                k
+                @ (ActionKind::AssertAwsResourceProperty | ActionKind::WaitForAwsResourceProperty),
+            ),
+            Action::Api(_, call),
+        ) = (kind, &step.action)
+        {
+            let selector_text = call
+                .property_selector
+                .as_ref()
+                .and_then(Value::as_str)
+                .unwrap_or("$");
+            let desired = self.steps[exec]
+                .inputs
+                .get("DesiredValues")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let actual = selector::select(&response, selector_text).ok().flatten();
+            if !matches_desired(actual.as_ref(), &desired) {
+                if k == ActionKind::WaitForAwsResourceProperty {
+                    self.set_phase(Phase::PollWait {
+                        wake: now.plus(DurationMs(POLL_INTERVAL_MS)),
+                    });
+                    return;
+                }
+                let shown = actual.map_or_else(|| "nothing".to_owned(), |v| v.to_string());
+                self.attempt_failed(
+                    StepEnd::Failed {
+                        stage: FailureStage::PostVerification,
+                        failure_type: FailureType::Verification,
+                        message: format!(
+                            "Step fails when it is verifying the property. {selector_text} is {shown}, not one of the desired values {desired}."
+                        ),
+                    },
+                    now,
+                    ev,
+                );
+                return;
+            }
+        }
+        if kind == Some(ActionKind::InvokeLambdaFunction) {
+            if let Some(error) = response
+                .get("FunctionError")
+                .and_then(Value::as_str)
+                .filter(|e| !e.is_empty())
+            {
+                let error = error.to_owned();
+                self.attempt_failed(
+                    StepEnd::Failed {
+                        stage: FailureStage::Invocation,
+                        failure_type: FailureType::Action,
+                        message: format!("Step fails when it is invoking the function. The function returned FunctionError {error}."),
+                    },
+                    now,
+                    ev,
+                );
+                return;
+            }
+        }
+        let mut outputs = BTreeMap::new();
+        if let Some(k) = kind {
+            for (name, ty) in k.builtin_outputs() {
+                if let Some(v) = response.get(*name) {
+                    if let Ok(v) = selector::convert(v, *ty) {
+                        outputs.insert((*name).to_owned(), v);
+                    }
+                }
+            }
+        }
+        if let Some(v) = response.get("OutputPayload") {
+            outputs.insert(
+                "OutputPayload".to_owned(),
+                selector::convert(v, ValueType::String).unwrap_or(Value::Null),
+            );
+        }
+        for out in &step.outputs {
+            let selected = match selector::select(&response, &out.selector) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.attempt_failed(output_failure(&out.name, e), now, ev);
+                    return;
+                }
+            };
+            let Some(value) = selected else { continue };
+            match selector::convert(&value, out.ty.unwrap_or(ValueType::String)) {
+                Ok(v) => {
+                    outputs.insert(out.name.clone(), v);
+                }
+                Err(e) => {
+                    self.attempt_failed(output_failure(&out.name, e), now, ev);
+                    return;
+                }
+            }
+        }
+        self.steps[exec].outputs.extend(outputs);
+        if let Some(next) = self.finish_step(StepEnd::Success { next: None }, now, ev) {
+            self.goto(next, now, ev);
+        }
+    }
+
+    pub(crate) fn child_not_started(
+        &mut self,
+        request_id: &str,
+        reason: &str,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), Refusal> {
+        let Some(active) = self.active.last().cloned() else {
+            return Err(Refusal::unknown_request(request_id));
+        };
+        if !matches!(&active.phase, Phase::Child { request_id: r, .. } if r == request_id) {
+            return Err(Refusal::unknown_request(request_id));
+        }
+        let end = StepEnd::Failed {
+            stage: FailureStage::PreVerification,
+            failure_type: FailureType::Action,
+            message: format!("Step fails when it is starting the child automation. {reason}"),
+        };
+        if let Some(next) = self.finish_step(end, now, ev) {
+            self.goto(next, now, ev);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn child_finished(
+        &mut self,
+        request_id: &str,
+        execution_id: &str,
+        status: Status,
+        output: Vec<String>,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), Refusal> {
+        let Some(active) = self.active.last().cloned() else {
+            return Err(Refusal::unknown_request(request_id));
+        };
+        if !matches!(&active.phase, Phase::Child { request_id: r, .. } if r == request_id) {
+            return Err(Refusal::unknown_request(request_id));
+        }
+        let outputs = &mut self.steps[active.exec].outputs;
+        outputs.insert("Output".into(), json!(output));
+        outputs.insert("ExecutionId".into(), json!(execution_id));
+        outputs.insert("Status".into(), json!(status.as_str()));
+        let end = if status == Status::Success {
+            StepEnd::Success { next: None }
+        } else {
+            StepEnd::Failed {
+                stage: FailureStage::Invocation,
+                failure_type: FailureType::Action,
+                message: format!(
+                    "Step fails when it is running the child automation. Child execution {execution_id} ended {status}."
+                ),
+            }
+        };
+        match end {
+            StepEnd::Success { .. } => {
+                if let Some(next) = self.finish_step(end, now, ev) {
+                    self.goto(next, now, ev);
+                }
+            }
+            other => self.attempt_failed(other, now, ev),
+        }
+        Ok(())
+    }
+}
+
+/// The error with its path starting at the input's name (`InstanceIds[0]`, not `[0]`).
+fn within_input(key: &str, mut error: interpolate::Unresolved) -> interpolate::Unresolved {
+    let mut path = crate::path::Path::root().key(key);
+    for segment in error.path.segments() {
+        path = match segment {
+            crate::path::Segment::Key(k) => path.key(k.clone()),
+            crate::path::Segment::Index(i) => path.index(*i),
+        };
+    }
+    error.path = path;
+    error
+}
+
+fn output_failure(name: &str, error: impl std::fmt::Display) -> StepEnd {
+    StepEnd::Failed {
+        stage: FailureStage::PostVerification,
+        failure_type: FailureType::Action,
+        message: format!("Step fails when it is reading output {name}. {error}"),
+    }
+}
+
+/// Whether a selected value is among the desired values (compared as text;
+/// booleans also as `True`/`False`).
+fn matches_desired(actual: Option<&Value>, desired: &Value) -> bool {
+    let Some(actual) = actual else { return false };
+    let texts: Vec<String> = match actual {
+        Value::Array(items) => items.iter().map(scalar_text).collect(),
+        other => vec![scalar_text(other)],
+    };
+    let wanted: Vec<String> = match desired {
+        Value::Array(items) => items.iter().map(scalar_text).collect(),
+        other => vec![scalar_text(other)],
+    };
+    texts.iter().any(|t| {
+        wanted.iter().any(|w| {
+            w == t || (w.eq_ignore_ascii_case(t) && matches!(t.as_str(), "true" | "false"))
+        })
+    })
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Refusal {
+    pub(crate) fn unknown_request(request_id: &str) -> Self {
+        Refusal {
+            exception: Exception::UnknownRequest,
+            message: format!("no pending request has id {request_id}"),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The seam with the model checker: which inputs the environment may send
+//! to an execution now, in a deterministic order.
+//!
+//! The environment is described by data (who may sign, how each external
+//! step may end, which stops to try); the execution answers with the
+//! enabled inputs. Time is one of them: `Advance` at the next deadline.
+
+use super::machine::{Execution, Phase};
+use super::status::{Mode, SignalType, Status, StopType};
+use super::types::{Input, Outcome, Payload};
+use crate::clock::SimTime;
+use std::collections::BTreeMap;
+
+/// What the outside world can do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// Principals who may send Approve and Reject.
+    pub principals: Vec<String>,
+    /// Outcomes to try per external step, by step name. Steps not listed
+    /// succeed with an empty response or fail with FailureType Action.
+    pub outcomes: BTreeMap<String, Vec<Outcome>>,
+    /// Stops to try while the execution runs.
+    pub stops: Vec<StopType>,
+}
+
+impl Environment {
+    fn outcomes_for(&self, step: &str) -> Vec<Outcome> {
+        self.outcomes.get(step).cloned().unwrap_or_else(|| {
+            vec![
+                Outcome::Success {
+                    response: serde_json::json!({}),
+                },
+                Outcome::Failure {
+                    failure_type: super::status::FailureType::Action,
+                    stage: super::status::FailureStage::Invocation,
+                    message: "the action failed".into(),
+                },
+            ]
+        })
+    }
+}
+
+impl Execution {
+    /// Every input the environment may send now, with the time to send it
+    /// at, in a fixed order: decisions, resumes, step starts and stops,
+    /// action outcomes, stops, then the next timer.
+    pub fn enabled_inputs(&self, env: &Environment, now: SimTime) -> Vec<(Input, SimTime)> {
+        let mut out = Vec::new();
+        if self.status.is_terminal() || self.status == Status::Pending {
+            return out;
+        }
+        let signal = |signal, payload: Payload, principal: &str| Input::Signal {
+            signal,
+            payload,
+            principal: principal.to_owned(),
+        };
+        if let Some(active) = self.active.last() {
+            let step_name = self.steps[active.exec].step_name.clone();
+            match &active.phase {
+                Phase::Approval {
+                    approvers,
+                    decisions,
+                    ..
+                } => {
+                    for p in &env.principals {
+                        let listed = approvers.iter().any(|a| super::principal_matches(a, p));
+                        let decided = decisions
+                            .iter()
+                            .any(|d| super::principal_matches(&d.approver, p));
+                        if listed && !decided {
+                            out.push((signal(SignalType::Approve, Payload::new(), p), now));
+                            out.push((signal(SignalType::Reject, Payload::new(), p), now));
+                        }
+                    }
+                }
+                Phase::Paused => {
+                    let payload = Payload::from([("StepName".to_owned(), vec![step_name.clone()])]);
+                    out.push((
+                        signal(SignalType::Resume, payload, &self.config.executed_by),
+                        now,
+                    ));
+                }
+                Phase::Action { request_id } => {
+                    for outcome in env.outcomes_for(&step_name) {
+                        out.push((
+                            Input::ActionFinished {
+                                request_id: request_id.clone(),
+                                outcome,
+                            },
+                            now,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            if self.mode == Mode::Interactive {
+                let payload = Payload::from([(
+                    "StepExecutionId".to_owned(),
+                    vec![self.steps[active.exec].id.clone()],
+                )]);
+                out.push((
+                    signal(SignalType::StopStep, payload, &self.config.executed_by),
+                    now,
+                ));
+            }
+        } else if self.mode == Mode::Interactive && self.status == Status::Waiting {
+            for ix in self.runbook.main_steps() {
+                let payload = Payload::from([(
+                    "StepName".to_owned(),
+                    vec![self.runbook.step(ix).step.name.clone()],
+                )]);
+                out.push((
+                    signal(SignalType::StartStep, payload, &self.config.executed_by),
+                    now,
+                ));
+            }
+            out.push((Input::Stop(StopType::Complete), now));
+        }
+        if self.status != Status::Cancelling {
+            for stop in &env.stops {
+                if *stop == StopType::Cancel {
+                    out.push((Input::Stop(*stop), now));
+                }
+            }
+        }
+        if let Some(t) = self.next_deadline() {
+            out.push((Input::Advance, t.max(now)));
+        }
+        out
+    }
+}

@@ -1,0 +1,936 @@
+//! The execution state machine: one runbook execution, driven by
+//! [`Input`]s, producing [`Event`]s.
+//!
+//! This module owns the flow: starting steps, finishing them, choosing the
+//! next one (`nextStep`, `onFailure`, branches, loops, `isEnd`), retries,
+//! time-outs, cancellation and the final status. What each action does when
+//! it starts and when its answer arrives lives in [`super::actions`];
+//! signals and stops in [`super::signals`]. Nothing here reads a clock or
+//! performs I/O: time is the `now` argument, and work outside the engine is
+//! requested through events.
+
+use super::ids::IdGen;
+use super::status::{FailureStage, FailureType, Mode, Status};
+use super::types::*;
+use crate::clock::SimTime;
+use crate::document::{Action, ActionKind, OnCancel, OnFailure};
+use crate::runbook::{Runbook, Successor};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The longest the cancel workflow (`onCancel: step:X`) may run.
+pub const CANCEL_WORKFLOW_MS: i64 = 120_000;
+
+/// Bounds on one execution; each overrun ends it with a message naming the limit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExecutionLimits {
+    /// Most steps started (default 10,000).
+    pub max_steps_executed: u64,
+    /// Most signals accepted or refused (default 10,000).
+    pub max_signals: u64,
+    /// Deepest nesting of child executions (default 5).
+    pub max_child_depth: u32,
+}
+
+impl Default for ExecutionLimits {
+    fn default() -> Self {
+        ExecutionLimits {
+            max_steps_executed: 10_000,
+            max_signals: 10_000,
+            max_child_depth: 5,
+        }
+    }
+}
+
+/// Who and where an execution runs: fixed at creation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExecutionConfig {
+    /// `AutomationExecutionId` (36 characters).
+    pub execution_id: String,
+    /// `ExecutedBy`.
+    pub executed_by: String,
+    /// `ParentAutomationExecutionId`, for child executions.
+    pub parent_execution_id: Option<String>,
+    /// How deep in a chain of child executions this one is (0 for top level).
+    pub depth: u32,
+    /// `global:ACCOUNT_ID`.
+    pub account_id: String,
+    /// `global:REGION`.
+    pub region: String,
+    /// `global:AWS_PARTITION`.
+    pub partition: String,
+    /// Seed of the step execution id generator.
+    pub seed: u64,
+    /// Limits.
+    pub limits: ExecutionLimits,
+}
+
+impl ExecutionConfig {
+    /// A configuration with the documented defaults: account 123456789012,
+    /// region us-east-1, partition aws.
+    pub fn new(execution_id: impl Into<String>, executed_by: impl Into<String>) -> Self {
+        ExecutionConfig {
+            execution_id: execution_id.into(),
+            executed_by: executed_by.into(),
+            parent_execution_id: None,
+            depth: 0,
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            partition: "aws".into(),
+            seed: 0,
+            limits: ExecutionLimits::default(),
+        }
+    }
+}
+
+/// What the running step is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Phase {
+    /// Waiting for [`Input::ActionFinished`].
+    Action { request_id: String },
+    /// `aws:waitForAwsResourceProperty` between polls.
+    PollWait { wake: SimTime },
+    /// `aws:approve` waiting for decisions.
+    Approval {
+        approvers: Vec<String>,
+        min: u32,
+        decisions: Vec<Decision>,
+    },
+    /// `aws:pause` waiting for Resume.
+    Paused,
+    /// `aws:sleep` until `wake`.
+    Sleeping { wake: SimTime },
+    /// `aws:executeAutomation` waiting for the child.
+    Child {
+        request_id: String,
+        execution_id: String,
+    },
+    /// An `aws:loop` whose body is running.
+    LoopBody,
+}
+
+/// One approver's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Decision {
+    pub approver: String,
+    pub approve: bool,
+    pub at: SimTime,
+}
+
+/// The step that is running (there is at most one outside loop bodies; a
+/// loop and its running inner step are both on the stack).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Active {
+    /// Index into `Execution::steps`.
+    pub exec: usize,
+    pub phase: Phase,
+    /// When the current attempt times out.
+    pub deadline: Option<SimTime>,
+}
+
+/// A running `aws:loop`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct LoopFrame {
+    pub exec: usize,
+    pub step: usize,
+    pub iteration: u32,
+    pub items: Option<Vec<String>>,
+    pub max: u32,
+}
+
+/// How a step attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StepEnd {
+    Success {
+        next: Option<usize>,
+    },
+    Failed {
+        stage: FailureStage,
+        failure_type: FailureType,
+        message: String,
+    },
+    TimedOut {
+        message: String,
+    },
+    Cancelled,
+}
+
+/// One execution of a runbook.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ssm_runbook_engine::clock::SimTime;
+/// use ssm_runbook_engine::execution::{Execution, ExecutionConfig, Input, Mode, SignalType, Status};
+/// use ssm_runbook_engine::runbook::Runbook;
+/// use ssm_runbook_engine::validate::validate_text;
+/// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: Approve\n  action: aws:approve\n  inputs: {Approvers: ['arn:aws:iam::111122223333:user/alice']}\n").document.unwrap();
+/// let rb = Arc::new(Runbook::compile(doc, "Demo", "1").unwrap());
+/// let id = "0123456789abcdef0123456789abcdef0123".to_string();
+/// let mut ex = Execution::new(rb, ExecutionConfig::new(id, "arn:aws:iam::111122223333:user/alice"));
+/// ex.apply(Input::Start { parameters: Default::default(), mode: Mode::Auto }, SimTime(0)).unwrap();
+/// assert_eq!(ex.status(), Status::Waiting);
+/// ex.apply(Input::Signal { signal: SignalType::Approve, payload: Default::default(),
+///     principal: "arn:aws:iam::111122223333:user/alice".into() }, SimTime(1000)).unwrap();
+/// assert_eq!(ex.status(), Status::Success);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Execution {
+    pub(crate) runbook: Arc<Runbook>,
+    pub(crate) config: ExecutionConfig,
+    pub(crate) status: Status,
+    pub(crate) mode: Mode,
+    pub(crate) start_time: Option<SimTime>,
+    pub(crate) end_time: Option<SimTime>,
+    pub(crate) parameters: BTreeMap<String, Value>,
+    pub(crate) variables: BTreeMap<String, Value>,
+    pub(crate) steps: Vec<StepExecution>,
+    pub(crate) active: Vec<Active>,
+    pub(crate) loops: Vec<LoopFrame>,
+    pub(crate) critical: Option<Status>,
+    pub(crate) failure_message: Option<String>,
+    /// The cancel workflow's deadline, once a cancel is under way.
+    pub(crate) cancel_deadline: Option<SimTime>,
+    pub(crate) ids: IdGen,
+    pub(crate) steps_executed: u64,
+    pub(crate) signals: u64,
+}
+
+impl PartialEq for Execution {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.runbook, &other.runbook) && self.state_key() == other.state_key()
+    }
+}
+
+impl Eq for Execution {}
+
+impl std::hash::Hash for Execution {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.state_key().hash(state);
+    }
+}
+
+type StateKey<'a> = (
+    (
+        &'a ExecutionConfig,
+        Status,
+        Mode,
+        Option<SimTime>,
+        Option<SimTime>,
+    ),
+    (
+        &'a BTreeMap<String, Value>,
+        &'a BTreeMap<String, Value>,
+        &'a [StepExecution],
+    ),
+    (
+        &'a [Active],
+        &'a [LoopFrame],
+        Option<Status>,
+        &'a Option<String>,
+        Option<SimTime>,
+    ),
+    (&'a IdGen, u64, u64),
+);
+
+impl Execution {
+    fn state_key(&self) -> StateKey<'_> {
+        (
+            (
+                &self.config,
+                self.status,
+                self.mode,
+                self.start_time,
+                self.end_time,
+            ),
+            (&self.parameters, &self.variables, &self.steps),
+            (
+                &self.active,
+                &self.loops,
+                self.critical,
+                &self.failure_message,
+                self.cancel_deadline,
+            ),
+            (&self.ids, self.steps_executed, self.signals),
+        )
+    }
+
+    /// A new execution, `Pending` until [`Input::Start`].
+    pub fn new(runbook: Arc<Runbook>, config: ExecutionConfig) -> Execution {
+        let ids = IdGen::new(config.seed);
+        Execution {
+            runbook,
+            config,
+            status: Status::Pending,
+            mode: Mode::Auto,
+            start_time: None,
+            end_time: None,
+            parameters: BTreeMap::new(),
+            variables: BTreeMap::new(),
+            steps: Vec::new(),
+            active: Vec::new(),
+            loops: Vec::new(),
+            critical: None,
+            failure_message: None,
+            cancel_deadline: None,
+            ids,
+            steps_executed: 0,
+            signals: 0,
+        }
+    }
+
+    /// The execution's status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The execution's id.
+    pub fn id(&self) -> &str {
+        &self.config.execution_id
+    }
+
+    /// The compiled runbook.
+    pub fn runbook(&self) -> &Arc<Runbook> {
+        &self.runbook
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExecutionConfig {
+        &self.config
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Every step execution, in creation order.
+    pub fn step_executions(&self) -> &[StepExecution] {
+        &self.steps
+    }
+
+    /// Typed parameter values.
+    pub fn parameters(&self) -> &BTreeMap<String, Value> {
+        &self.parameters
+    }
+
+    /// Typed variable values.
+    pub fn variables(&self) -> &BTreeMap<String, Value> {
+        &self.variables
+    }
+
+    /// `ExecutionStartTime` and `ExecutionEndTime`.
+    pub fn times(&self) -> (Option<SimTime>, Option<SimTime>) {
+        (self.start_time, self.end_time)
+    }
+
+    /// `FailureMessage`.
+    pub fn failure_message(&self) -> Option<&str> {
+        self.failure_message.as_deref()
+    }
+
+    /// The external action requests waiting for an answer.
+    pub fn pending_actions(&self) -> Vec<ActionRequest> {
+        self.active
+            .iter()
+            .filter_map(|a| match &a.phase {
+                Phase::Action { request_id } => Some(self.request_for(a.exec, request_id)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The child execution this one waits for: `(request_id, execution_id)`.
+    pub fn pending_child(&self) -> Option<(String, String)> {
+        self.active.iter().find_map(|a| match &a.phase {
+            Phase::Child {
+                request_id,
+                execution_id,
+            } => Some((request_id.clone(), execution_id.clone())),
+            _ => None,
+        })
+    }
+
+    /// The step currently running or waiting (the innermost one).
+    pub fn current_step(&self) -> Option<&StepExecution> {
+        self.active.last().map(|a| &self.steps[a.exec])
+    }
+
+    pub(crate) fn request_for(&self, exec: usize, request_id: &str) -> ActionRequest {
+        let se = &self.steps[exec];
+        let flat = self.runbook.step(se.step);
+        let inputs = se.inputs.clone();
+        ActionRequest {
+            request_id: request_id.to_owned(),
+            step_execution_id: se.id.clone(),
+            step_name: se.step_name.clone(),
+            action: flat.step.action.name().to_owned(),
+            attempt: se.requests,
+            inputs,
+        }
+    }
+
+    /// The earliest time at which [`Input::Advance`] changes something.
+    pub fn next_deadline(&self) -> Option<SimTime> {
+        if self.status.is_terminal() {
+            return None;
+        }
+        let mut best = self.cancel_deadline;
+        for a in &self.active {
+            for t in [a.deadline, phase_wake(&a.phase)].into_iter().flatten() {
+                best = Some(best.map_or(t, |b| b.min(t)));
+            }
+        }
+        best
+    }
+
+    /// Apply one input at time `now`. A refused input leaves the execution
+    /// unchanged and says why, with SSM's exception name.
+    pub fn apply(&mut self, input: Input, now: SimTime) -> Result<Vec<Event>, Refusal> {
+        let mut ev = Vec::new();
+        match input {
+            Input::Start { parameters, mode } => self.start(parameters, mode, now, &mut ev)?,
+            Input::Signal {
+                signal,
+                payload,
+                principal,
+            } => self.signal(signal, &payload, &principal, now, &mut ev)?,
+            Input::Stop(stop) => self.stop(stop, now, &mut ev)?,
+            Input::ActionFinished {
+                request_id,
+                outcome,
+            } => self.action_finished(&request_id, outcome, now, &mut ev)?,
+            Input::ChildFinished {
+                request_id,
+                execution_id,
+                status,
+                outputs,
+            } => self.child_finished(&request_id, &execution_id, status, outputs, now, &mut ev)?,
+            Input::ChildNotStarted { request_id, reason } => {
+                self.child_not_started(&request_id, &reason, now, &mut ev)?
+            }
+            Input::Advance => self.advance(now, &mut ev),
+        }
+        if cfg!(debug_assertions) {
+            if let Err(broken) = self.check_invariants() {
+                debug_assert!(false, "execution invariant broken: {broken}");
+            }
+        }
+        Ok(ev)
+    }
+
+    fn start(
+        &mut self,
+        parameters: BTreeMap<String, Value>,
+        mode: Mode,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), Refusal> {
+        if self.status != Status::Pending {
+            return Err(Refusal::status_update("the execution has already started"));
+        }
+        self.parameters = parameters;
+        self.mode = mode;
+        self.start_time = Some(now);
+        for (name, var) in &self.runbook.document.variables {
+            let value = var.default.clone().unwrap_or(Value::Null);
+            let value = match (var.ty, &value) {
+                (Some(t), Value::String(s)) if !t.admits(&value) => {
+                    serde_json::from_str(s).unwrap_or(value.clone())
+                }
+                _ => value,
+            };
+            self.variables.insert(name.clone(), value);
+        }
+        // Every main step is listed from the start, Pending, with its id.
+        let main: Vec<usize> = self.runbook.main_steps().collect();
+        for ix in main {
+            self.new_step_execution(ix, None);
+        }
+        match mode {
+            Mode::Auto => {
+                self.set_status(Status::InProgress, ev);
+                self.goto(Successor::Step(0), now, ev);
+            }
+            Mode::Interactive => self.set_status(Status::Waiting, ev),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn new_step_execution(
+        &mut self,
+        ix: usize,
+        parent: Option<ParentStepDetails>,
+    ) -> usize {
+        let flat = self.runbook.step(ix);
+        let id = self.ids.next_id();
+        self.steps.push(StepExecution {
+            id,
+            step: ix,
+            step_name: flat.step.name.clone(),
+            action: flat.step.action.name().to_owned(),
+            status: Status::Pending,
+            start_time: None,
+            end_time: None,
+            inputs: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            response: None,
+            failure_message: None,
+            failure_details: None,
+            valid_next_steps: None,
+            parent,
+            attempts: 0,
+            requests: 0,
+        });
+        self.steps.len() - 1
+    }
+
+    pub(crate) fn set_status(&mut self, status: Status, ev: &mut Vec<Event>) {
+        if self.status != status {
+            self.status = status;
+            ev.push(Event::ExecutionStatus { status });
+        }
+    }
+
+    pub(crate) fn set_step_status(&mut self, exec: usize, status: Status, ev: &mut Vec<Event>) {
+        let se = &mut self.steps[exec];
+        if se.status != status {
+            debug_assert!(
+                !se.status.is_terminal(),
+                "step {} left terminal status {}",
+                se.step_name,
+                se.status
+            );
+            se.status = status;
+            ev.push(Event::StepStatus {
+                step_name: se.step_name.clone(),
+                step_execution_id: se.id.clone(),
+                status,
+            });
+        }
+    }
+
+    /// Move control to `target` and run until something must wait.
+    pub(crate) fn goto(&mut self, mut target: Successor, now: SimTime, ev: &mut Vec<Event>) {
+        loop {
+            if self.status.is_terminal() {
+                return;
+            }
+            let next = match target {
+                Successor::End => {
+                    self.end_run(None, now, ev);
+                    return;
+                }
+                Successor::LoopEnd(loop_ix) => self.loop_body_done(loop_ix, now, ev),
+                Successor::Step(ix) => {
+                    // Leaving loops whose body does not contain the target.
+                    while let Some(frame) = self.loops.last() {
+                        if self.runbook.is_inside(ix, frame.step) {
+                            break;
+                        }
+                        self.exit_loop(Status::Exited, now, ev);
+                    }
+                    self.begin_step(ix, now, ev)
+                }
+            };
+            match next {
+                Some(t) => target = t,
+                None => return,
+            }
+        }
+    }
+
+    /// Start step `ix`. Returns where to go next when the step finished at
+    /// once, `None` when it waits.
+    fn begin_step(&mut self, ix: usize, now: SimTime, ev: &mut Vec<Event>) -> Option<Successor> {
+        self.steps_executed += 1;
+        if self.steps_executed > self.config.limits.max_steps_executed {
+            let limit = self.config.limits.max_steps_executed;
+            ev.push(Event::LimitExceeded {
+                limit: "max_steps_executed",
+                value: limit,
+            });
+            self.failure_message = Some(format!(
+                "the execution started more than {limit} steps (limit max_steps_executed)"
+            ));
+            self.end_run(Some(Status::Failed), now, ev);
+            return None;
+        }
+        let parent = self.loops.last().map(|f| ParentStepDetails {
+            step_execution_id: self.steps[f.exec].id.clone(),
+            step_name: self.steps[f.exec].step_name.clone(),
+            action: "aws:loop".into(),
+            iteration: f.iteration,
+            iterator_value: f
+                .items
+                .as_ref()
+                .and_then(|items| items.get(f.iteration as usize - 1).cloned()),
+        });
+        let reuse = if parent.is_none() {
+            self.runbook.main_position(ix).filter(|&e| {
+                self.steps
+                    .get(e)
+                    .is_some_and(|s| s.step == ix && s.status == Status::Pending)
+            })
+        } else {
+            None
+        };
+        let exec = match reuse {
+            Some(e) => e,
+            None => self.new_step_execution(ix, parent),
+        };
+        let se = &mut self.steps[exec];
+        se.start_time = Some(now);
+        se.attempts = 1;
+        self.set_step_status(exec, Status::InProgress, ev);
+        let flat = self.runbook.step(ix);
+        let deadline = flat.step.timeout_seconds.or(flat
+            .step
+            .action
+            .kind()
+            .and_then(ActionKind::default_timeout_seconds));
+        let deadline = deadline.map(|s| {
+            now.plus(crate::clock::DurationMs(
+                i64::try_from(s)
+                    .unwrap_or(i64::MAX / 2000)
+                    .saturating_mul(1000),
+            ))
+        });
+        self.active.push(Active {
+            exec,
+            phase: Phase::Paused,
+            deadline,
+        });
+        self.start_action(exec, now, ev)
+    }
+
+    /// The action of the innermost active step finished: record it and
+    /// choose what runs next. Returns the next target, `None` to wait.
+    pub(crate) fn finish_step(
+        &mut self,
+        end: StepEnd,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Option<Successor> {
+        let active = self.active.pop()?;
+        if self.status == Status::Waiting {
+            // A waiting step (approval, pause) ended: the execution runs again.
+            self.set_status(Status::InProgress, ev);
+        }
+        let exec = active.exec;
+        let ix = self.steps[exec].step;
+        let runbook = Arc::clone(&self.runbook);
+        let step = &runbook.step(ix).step;
+        self.steps[exec].end_time = Some(now);
+        let (status, failed) = match &end {
+            StepEnd::Success { .. } => (Status::Success, false),
+            StepEnd::Failed {
+                stage,
+                failure_type,
+                message,
+            } => {
+                let se = &mut self.steps[exec];
+                se.failure_message = Some(message.clone());
+                se.failure_details = Some(FailureDetails {
+                    stage: *stage,
+                    failure_type: *failure_type,
+                    details: Payload::new(),
+                });
+                (Status::Failed, true)
+            }
+            StepEnd::TimedOut { message } => {
+                self.steps[exec].failure_message = Some(message.clone());
+                (Status::TimedOut, true)
+            }
+            StepEnd::Cancelled => (Status::Cancelled, false),
+        };
+        self.set_step_status(exec, status, ev);
+        let success_target = match &end {
+            StepEnd::Success { next: Some(n) } => Successor::Step(*n),
+            _ if step.is_end() => Successor::End,
+            _ => match step
+                .next_step
+                .as_deref()
+                .and_then(|n| self.runbook.index_of(n))
+            {
+                Some(n) => Successor::Step(n),
+                None => self.runbook.successor(ix),
+            },
+        };
+        // A branch with isEnd and no match ends the run.
+        let success_target = match (&end, &step.action) {
+            (StepEnd::Success { next: None }, Action::Branch(_)) if step.is_end() => Successor::End,
+            (StepEnd::Success { next: None }, Action::Branch(_)) => self.runbook.successor(ix),
+            _ => success_target,
+        };
+        let failure_target = match step.on_failure() {
+            OnFailure::Abort => None,
+            OnFailure::Continue => Some(success_target),
+            OnFailure::Step(name) => self.runbook.index_of(&name).map(Successor::Step),
+        };
+        self.steps[exec].valid_next_steps = match (&end, status) {
+            (StepEnd::Cancelled, _) => Some(Vec::new()),
+            (_, Status::Success) => self.target_names(success_target),
+            _ => failure_target.and_then(|t| self.target_names(t)),
+        };
+        if failed && step.is_critical() && self.critical.is_none() {
+            self.critical = Some(status);
+        }
+        if self.cancel_deadline.is_some() {
+            // The cancel workflow step ended: the execution is cancelled.
+            self.end_run(None, now, ev);
+            return None;
+        }
+        if self.mode == Mode::Interactive && self.loops.is_empty() {
+            self.set_status(Status::Waiting, ev);
+            return None;
+        }
+        match (&end, failed) {
+            (StepEnd::Success { .. }, _) => Some(success_target),
+            (StepEnd::Cancelled, _) | (_, true) => match failure_target {
+                Some(t) => Some(t),
+                None => {
+                    let final_status = if matches!(end, StepEnd::Cancelled) {
+                        Status::Cancelled
+                    } else {
+                        status
+                    };
+                    if failed {
+                        self.failure_message = self.steps[exec].failure_message.clone();
+                    }
+                    while !self.loops.is_empty() {
+                        self.exit_loop(if failed { status } else { Status::Cancelled }, now, ev);
+                    }
+                    self.end_run(Some(final_status), now, ev);
+                    None
+                }
+            },
+            (_, false) => Some(success_target),
+        }
+    }
+
+    fn target_names(&self, target: Successor) -> Option<Vec<String>> {
+        match target {
+            Successor::Step(n) => Some(vec![self.runbook.step(n).step.name.clone()]),
+            Successor::LoopEnd(_) | Successor::End => None,
+        }
+    }
+
+    /// End the run: cancelled, aborted with `aborted`, or finished.
+    pub(crate) fn end_run(&mut self, aborted: Option<Status>, now: SimTime, ev: &mut Vec<Event>) {
+        while let Some(a) = self.active.pop() {
+            if !self.steps[a.exec].status.is_terminal() {
+                self.steps[a.exec].end_time = Some(now);
+                self.set_step_status(a.exec, Status::Cancelled, ev);
+            }
+        }
+        self.loops.clear();
+        let status = if self.cancel_deadline.is_some() || self.status == Status::Cancelling {
+            Status::Cancelled
+        } else {
+            aborted.or(self.critical).unwrap_or(Status::Success)
+        };
+        if matches!(status, Status::Failed | Status::TimedOut) && self.failure_message.is_none() {
+            self.failure_message = self
+                .steps
+                .iter()
+                .find(|s| s.status == status && s.failure_message.is_some())
+                .and_then(|s| s.failure_message.clone());
+        }
+        self.cancel_deadline = None;
+        self.end_time = Some(now);
+        self.set_status(status, ev);
+    }
+
+    /// The current attempt failed or timed out: retry if attempts remain.
+    pub(crate) fn attempt_failed(&mut self, end: StepEnd, now: SimTime, ev: &mut Vec<Event>) {
+        let Some(active) = self.active.last() else {
+            return;
+        };
+        let exec = active.exec;
+        let step = &self.runbook.step(self.steps[exec].step).step;
+        let max = u32::try_from(step.max_attempts()).unwrap_or(u32::MAX);
+        let retryable = !matches!(
+            end,
+            StepEnd::Failed {
+                stage: FailureStage::InputValidation,
+                ..
+            }
+        );
+        if retryable && self.steps[exec].attempts < max && self.cancel_deadline.is_none() {
+            self.steps[exec].attempts += 1;
+            // Every attempt gets the same time-out as the first one.
+            let timeout = step.timeout_seconds.or(step
+                .action
+                .kind()
+                .and_then(ActionKind::default_timeout_seconds));
+            if let Some(a) = self.active.last_mut() {
+                a.deadline = timeout.map(|s| {
+                    now.plus(crate::clock::DurationMs(
+                        i64::try_from(s)
+                            .unwrap_or(i64::MAX / 2000)
+                            .saturating_mul(1000),
+                    ))
+                });
+            }
+            if let Some(next) = self.retry_action(exec, now, ev) {
+                self.goto(next, now, ev);
+            }
+            return;
+        }
+        if let Some(next) = self.finish_step(end, now, ev) {
+            self.goto(next, now, ev);
+        }
+    }
+
+    /// Fire every timer due at or before `now`, in deadline order.
+    fn advance(&mut self, now: SimTime, ev: &mut Vec<Event>) {
+        let mut guard = 0u32;
+        while let Some(due) = self.next_deadline().filter(|t| *t <= now) {
+            guard += 1;
+            if guard > 100_000 {
+                break;
+            }
+            self.fire(due, ev);
+        }
+    }
+
+    fn fire(&mut self, at: SimTime, ev: &mut Vec<Event>) {
+        if self.cancel_deadline == Some(at) {
+            // The cancel workflow ran out of time.
+            if let Some(a) = self.active.last() {
+                let exec = a.exec;
+                self.steps[exec].failure_message =
+                    Some("the cancel workflow ran longer than 2 minutes".into());
+            }
+            self.end_run(None, at, ev);
+            return;
+        }
+        let Some(pos) = self
+            .active
+            .iter()
+            .rposition(|a| a.deadline == Some(at) || phase_wake(&a.phase) == Some(at))
+        else {
+            return;
+        };
+        let a = &self.active[pos];
+        // A poll due at the step's deadline is not sent: the step times out.
+        let wake_due = phase_wake(&a.phase) == Some(at)
+            && !(matches!(a.phase, Phase::PollWait { .. }) && a.deadline == Some(at));
+        if wake_due {
+            match a.phase.clone() {
+                Phase::Sleeping { .. } => {
+                    if let Some(next) = self.finish_step(StepEnd::Success { next: None }, at, ev) {
+                        self.goto(next, at, ev);
+                    }
+                }
+                Phase::PollWait { .. } => {
+                    let exec = a.exec;
+                    if let Some(next) = self.retry_action(exec, at, ev) {
+                        self.goto(next, at, ev);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        // A time-out. Inner steps of loops time out with their loop only if the
+        // loop's own deadline is the one due.
+        while self.active.len() > pos + 1 {
+            if let Some(inner) = self.active.pop() {
+                self.steps[inner.exec].end_time = Some(at);
+                self.set_step_status(inner.exec, Status::Cancelled, ev);
+            }
+            self.loops.pop();
+        }
+        if let Some(Phase::Child { execution_id, .. }) = self.active.last().map(|a| a.phase.clone())
+        {
+            ev.push(Event::ChildCancelRequested { execution_id });
+        }
+        let timed_out = &self.steps[self.active[pos].exec];
+        let doing = if timed_out.status == Status::Waiting {
+            "waiting"
+        } else {
+            "running"
+        };
+        let message = match self.runbook.step(timed_out.step).step.timeout_seconds {
+            Some(s) => format!(
+                "Step timed out while step is {doing}: it ran longer than its timeoutSeconds ({s} s)."
+            ),
+            None => format!(
+                "Step timed out while step is {doing}: the action's default time-out expired."
+            ),
+        };
+        self.attempt_failed(StepEnd::TimedOut { message }, at, ev);
+    }
+
+    /// Leave the innermost loop, with the loop step ending in `status`.
+    pub(crate) fn exit_loop(&mut self, status: Status, now: SimTime, ev: &mut Vec<Event>) {
+        let Some(frame) = self.loops.pop() else {
+            return;
+        };
+        while let Some(a) = self.active.last() {
+            let exec = a.exec;
+            self.active.pop();
+            if exec == frame.exec {
+                break;
+            }
+        }
+        self.steps[frame.exec].end_time = Some(now);
+        self.set_step_status(frame.exec, status, ev);
+    }
+
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        let running: Vec<&StepExecution> = self
+            .steps
+            .iter()
+            .filter(|s| {
+                matches!(s.status, Status::InProgress | Status::Waiting) && s.parent.is_none()
+            })
+            .collect();
+        if running.len() > 1 + usize::from(self.cancel_deadline.is_some()) {
+            return Err(format!(
+                "{} top-level steps are running at once",
+                running.len()
+            ));
+        }
+        if self.status.is_terminal() && !self.active.is_empty() {
+            return Err("a finished execution still has an active step".into());
+        }
+        if self.status == Status::Waiting {
+            let can_move = self.mode == Mode::Interactive
+                || self.next_deadline().is_some()
+                || self
+                    .active
+                    .iter()
+                    .any(|a| matches!(a.phase, Phase::Approval { .. } | Phase::Paused));
+            if !can_move {
+                return Err("the execution waits with no signal it accepts and no deadline".into());
+            }
+        }
+        for a in &self.active {
+            if self.steps[a.exec].status.is_terminal() {
+                return Err(format!(
+                    "active step {} has terminal status",
+                    self.steps[a.exec].step_name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a cancel is under way with an `onCancel` workflow.
+    pub(crate) fn on_cancel_target(&self, exec: usize) -> Option<usize> {
+        match &self.runbook.step(self.steps[exec].step).step.on_cancel {
+            Some(OnCancel::Step(name)) => self.runbook.index_of(name),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn phase_wake(phase: &Phase) -> Option<SimTime> {
+    match phase {
+        Phase::Sleeping { wake } | Phase::PollWait { wake } => Some(*wake),
+        _ => None,
+    }
+}
