@@ -21,7 +21,8 @@ pub struct Limits {
     /// published runbook nests 11 levels, and 32 keeps even unoptimised
     /// builds on a 2 MiB thread stack clear of overflow).
     pub max_nesting_depth: usize,
-    /// Most YAML nodes after alias expansion (default 1,000,000).
+    /// Most YAML nodes after alias expansion (default 100,000; the largest
+    /// published runbook has under 3,000).
     pub max_yaml_nodes: usize,
     /// Most YAML alias uses (default 10,000).
     pub max_yaml_aliases: usize,
@@ -36,7 +37,7 @@ impl Default for Limits {
         Limits {
             max_document_bytes: 16 * 1024 * 1024,
             max_nesting_depth: 32,
-            max_yaml_nodes: 1_000_000,
+            max_yaml_nodes: 100_000,
             max_yaml_aliases: 10_000,
             max_steps: 10_000,
             max_diagnostics: 1_000,

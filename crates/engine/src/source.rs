@@ -304,6 +304,10 @@ pub struct Locator<'a> {
     text: &'a str,
     yaml: Option<SpanNode>,
     format: Format,
+    /// Byte offset where each line starts (JSON).
+    line_starts: Vec<usize>,
+    /// JSON path prefixes already walked: (offset of the value, offset to report).
+    walked: std::cell::RefCell<std::collections::BTreeMap<Vec<Segment>, (usize, usize)>>,
 }
 
 impl<'a> Locator<'a> {
@@ -317,7 +321,70 @@ impl<'a> Locator<'a> {
             .ok(),
             Format::Json => None,
         };
-        Locator { text, yaml, format }
+        let line_starts = match format {
+            Format::Json => std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|(_, b)| *b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect(),
+            Format::Yaml => Vec::new(),
+        };
+        Locator {
+            text,
+            yaml,
+            format,
+            line_starts,
+            walked: Default::default(),
+        }
+    }
+
+    /// The position of a byte offset, using the line index.
+    fn position(&self, offset: usize) -> Position {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |t| t.chars().count())
+            + 1;
+        Position {
+            line: clamp(line),
+            column: clamp(column),
+        }
+    }
+
+    /// Walk JSON along `segments`, starting from the longest prefix walked before.
+    fn json_offset(&self, segments: &[Segment]) -> Option<usize> {
+        let mut walked = self.walked.try_borrow_mut().ok()?;
+        let mut scanner = JsonScanner {
+            bytes: self.text.as_bytes(),
+            at: 0,
+        };
+        scanner.skip_ws();
+        let (mut done, mut best) = (0, scanner.at);
+        for depth in (1..=segments.len()).rev() {
+            if let Some(&(value_at, report_at)) = walked.get(&segments[..depth]) {
+                (done, best, scanner.at) = (depth, report_at, value_at);
+                break;
+            }
+        }
+        for (i, segment) in segments.iter().enumerate().skip(done) {
+            match scanner.enter(segment) {
+                Some(found_at) => {
+                    best = found_at;
+                    walked.insert(segments[..=i].to_vec(), (scanner.at, found_at));
+                }
+                None => break,
+            }
+        }
+        Some(best)
     }
 
     /// The position of the deepest node along `path` that exists: the key of
@@ -329,8 +396,8 @@ impl<'a> Locator<'a> {
                 .as_ref()
                 .and_then(|root| root.locate(path.segments())),
             Format::Json => {
-                let offset = json_locate(self.text, path.segments())?;
-                Some(position_of_byte(self.text, offset))
+                let offset = self.json_offset(path.segments())?;
+                Some(self.position(offset))
             }
         }
     }
@@ -483,24 +550,6 @@ impl<'de> Deserialize<'de> for SpanKind {
     }
 }
 
-/// Walk JSON text along `segments`; return the byte offset of the deepest
-/// node found (a key's opening quote, or an element's first byte).
-fn json_locate(text: &str, segments: &[Segment]) -> Option<usize> {
-    let mut scanner = JsonScanner {
-        bytes: text.as_bytes(),
-        at: 0,
-    };
-    scanner.skip_ws();
-    let mut best = scanner.at;
-    for segment in segments {
-        match scanner.enter(segment) {
-            Some(found_at) => best = found_at,
-            None => break,
-        }
-    }
-    Some(best)
-}
-
 struct JsonScanner<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -530,7 +579,15 @@ impl JsonScanner<'_> {
                         break;
                     }
                     let key_at = self.at;
-                    let key = self.string()?;
+                    let (raw, escaped) = self.raw_string()?;
+                    let matches = if escaped {
+                        std::str::from_utf8(raw)
+                            .ok()
+                            .and_then(|t| serde_json::from_str::<String>(t).ok())
+                            .is_some_and(|k| &k == want)
+                    } else {
+                        raw.get(1..raw.len() - 1) == Some(want.as_bytes())
+                    };
                     self.skip_ws();
                     if self.peek()? != b':' {
                         return None;
@@ -538,7 +595,7 @@ impl JsonScanner<'_> {
                     self.at += 1;
                     self.skip_ws();
                     // Keep the last duplicate, as serde_json does.
-                    if &key == want {
+                    if matches {
                         found = Some((key_at, self.at));
                     }
                     self.skip_value()?;
@@ -574,45 +631,56 @@ impl JsonScanner<'_> {
         }
     }
 
-    fn string(&mut self) -> Option<String> {
+    /// Skip a string; return its raw bytes (quotes included) and whether it has escapes.
+    fn raw_string(&mut self) -> Option<(&[u8], bool)> {
         let start = self.at;
         if self.peek()? != b'"' {
             return None;
         }
         self.at += 1;
+        let mut escaped = false;
         loop {
+            // memchr-like scan to the next quote or backslash.
+            let rest = self.bytes.get(self.at..)?;
+            let jump = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+            self.at += jump;
             match self.peek()? {
-                b'\\' => self.at += 2,
-                b'"' => {
-                    self.at += 1;
-                    let raw = std::str::from_utf8(self.bytes.get(start..self.at)?).ok()?;
-                    return serde_json::from_str(raw).ok();
+                b'\\' => {
+                    escaped = true;
+                    self.at += 2;
                 }
-                _ => self.at += 1,
+                _ => {
+                    self.at += 1;
+                    return Some((self.bytes.get(start..self.at)?, escaped));
+                }
             }
         }
     }
 
     fn skip_value(&mut self) -> Option<()> {
         match self.peek()? {
-            b'"' => self.string().map(|_| ()),
+            b'"' => self.raw_string().map(|_| ()),
             b'{' | b'[' => {
                 let mut depth = 0usize;
                 loop {
+                    // Jump straight to the next structural byte.
+                    let rest = self.bytes.get(self.at..)?;
+                    self.at += rest
+                        .iter()
+                        .position(|&b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))?;
                     match self.peek()? {
                         b'"' => {
-                            self.string()?;
+                            self.raw_string()?;
                             continue;
                         }
                         b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth -= 1;
+                        _ => {
+                            depth = depth.checked_sub(1)?;
                             if depth == 0 {
                                 self.at += 1;
                                 return Some(());
                             }
                         }
-                        _ => {}
                     }
                     self.at += 1;
                 }

@@ -331,7 +331,7 @@ fn check(name: &str, p: &Parameter, value: &Value) -> Result<(), ParameterError>
     let pattern = p
         .allowed_pattern
         .as_deref()
-        .and_then(|pat| regex::Regex::new(pat).ok());
+        .and_then(crate::validate::patterns::compile);
     match value_problems(name, p, ty, pattern.as_ref(), value)
         .into_iter()
         .next()

@@ -155,30 +155,65 @@ fn classify(inner: &str) -> Reference {
     }
 }
 
-/// Every placeholder in every string of a JSON value, with the path suffix
-/// (relative to `value`) of the string that holds it.
+/// Every placeholder in every string of a JSON value, with the path of the
+/// string that holds it (`at` is the path of `value`). Paths are only built
+/// for strings that hold a placeholder.
 pub fn placeholders_in(
     value: &serde_json::Value,
     at: &crate::path::Path,
     out: &mut Vec<(crate::path::Path, Result<Placeholder, TemplateError>)>,
 ) {
+    let mut trail = Vec::new();
+    walk(value, at, &mut trail, out);
+}
+
+fn walk<'v>(
+    value: &'v serde_json::Value,
+    at: &crate::path::Path,
+    trail: &mut Vec<Step<'v>>,
+    out: &mut Vec<(crate::path::Path, Result<Placeholder, TemplateError>)>,
+) {
     match value {
-        serde_json::Value::String(s) => match placeholders(s) {
-            Ok(found) => out.extend(found.into_iter().map(|p| (at.clone(), Ok(p)))),
-            Err(e) => out.push((at.clone(), Err(e))),
-        },
+        serde_json::Value::String(s) => {
+            if !s.contains("{{") {
+                return;
+            }
+            let here = || {
+                trail.iter().fold(at.clone(), |p, step| match step {
+                    Step::Key(k) => p.key(*k),
+                    Step::Index(i) => p.index(*i),
+                })
+            };
+            match placeholders(s) {
+                Ok(found) if found.is_empty() => {}
+                Ok(found) => {
+                    let path = here();
+                    out.extend(found.into_iter().map(|p| (path.clone(), Ok(p))));
+                }
+                Err(e) => out.push((here(), Err(e))),
+            }
+        }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                placeholders_in(item, &at.index(i), out);
+                trail.push(Step::Index(i));
+                walk(item, at, trail, out);
+                trail.pop();
             }
         }
         serde_json::Value::Object(map) => {
             for (k, v) in map {
-                placeholders_in(v, &at.key(k), out);
+                trail.push(Step::Key(k));
+                walk(v, at, trail, out);
+                trail.pop();
             }
         }
         _ => {}
     }
+}
+
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
 }
 
 #[cfg(test)]

@@ -120,8 +120,12 @@ impl Execution {
                 .map_err(|e| input_failure(within_input(key, e)))?;
             resolved.insert(key.clone(), value);
         }
-        shown.extend(resolved.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.steps[exec].inputs = shown;
+        if shown.is_empty() {
+            self.steps[exec].inputs = resolved.clone();
+        } else {
+            shown.extend(resolved.iter().map(|(k, v)| (k.clone(), v.clone())));
+            self.steps[exec].inputs = shown;
+        }
         Ok(resolved)
     }
 
@@ -441,12 +445,13 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Option<Successor> {
-        let frame = self.loops.last().cloned()?;
+        let frame = self.loops.last()?;
         if frame.step != loop_ix {
             return None;
         }
-        let again = match &frame.items {
-            Some(items) => (frame.iteration as usize) < items.len(),
+        let (iteration, max, exec) = (frame.iteration, frame.max, frame.exec);
+        let again = match frame.items.as_ref().map(Vec::len) {
+            Some(count) => (iteration as usize) < count,
             None => {
                 let Action::Loop(l) = &self.runbook.step(loop_ix).step.action else {
                     return None;
@@ -465,13 +470,17 @@ impl Execution {
                 }
             }
         };
-        if again && frame.iteration < frame.max {
+        if again && iteration < max {
             if let Some(f) = self.loops.last_mut() {
                 f.iteration += 1;
             }
-            self.record_loop_outputs(frame.exec);
-            let body = self.runbook.step(loop_ix).body.clone();
-            return body.first().map(|b| Successor::Step(*b));
+            self.record_loop_outputs(exec);
+            return self
+                .runbook
+                .step(loop_ix)
+                .body
+                .first()
+                .map(|b| Successor::Step(*b));
         }
         self.loops.pop();
         self.finish_step(StepEnd::Success { next: None }, now, ev)
@@ -550,13 +559,12 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
-        let Some(active) = self.active.last().cloned() else {
-            return Err(Refusal::unknown_request(request_id));
+        let exec = match self.active.last() {
+            Some(active) if matches!(&active.phase, Phase::Action { request_id: r } if r == request_id) => {
+                active.exec
+            }
+            _ => return Err(Refusal::unknown_request(request_id)),
         };
-        if !matches!(&active.phase, Phase::Action { request_id: r } if r == request_id) {
-            return Err(Refusal::unknown_request(request_id));
-        }
-        let exec = active.exec;
         match outcome {
             Outcome::Success { response } => self.action_succeeded(exec, response, now, ev),
             Outcome::Failure {
@@ -702,10 +710,8 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
-        let Some(active) = self.active.last().cloned() else {
-            return Err(Refusal::unknown_request(request_id));
-        };
-        if !matches!(&active.phase, Phase::Child { request_id: r, .. } if r == request_id) {
+        if !matches!(self.active.last().map(|a| &a.phase), Some(Phase::Child { request_id: r, .. }) if r == request_id)
+        {
             return Err(Refusal::unknown_request(request_id));
         }
         let end = StepEnd::Failed {
@@ -728,13 +734,13 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
-        let Some(active) = self.active.last().cloned() else {
-            return Err(Refusal::unknown_request(request_id));
+        let exec = match self.active.last() {
+            Some(active) if matches!(&active.phase, Phase::Child { request_id: r, .. } if r == request_id) => {
+                active.exec
+            }
+            _ => return Err(Refusal::unknown_request(request_id)),
         };
-        if !matches!(&active.phase, Phase::Child { request_id: r, .. } if r == request_id) {
-            return Err(Refusal::unknown_request(request_id));
-        }
-        let outputs = &mut self.steps[active.exec].outputs;
+        let outputs = &mut self.steps[exec].outputs;
         outputs.insert("Output".into(), json!(output));
         outputs.insert("ExecutionId".into(), json!(execution_id));
         outputs.insert("Status".into(), json!(status.as_str()));

@@ -129,3 +129,76 @@ impl Execution {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execution::{Execution, ExecutionConfig, Input, Mode};
+    use crate::runbook::Runbook;
+    use crate::validate::validate_text;
+    use std::sync::Arc;
+
+    const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+    const BOB: &str = "arn:aws:iam::111122223333:user/bob";
+
+    fn started(text: &str) -> Execution {
+        let doc = validate_text(text).document.expect("document");
+        let rb = Arc::new(Runbook::compile(doc, "T", "1").expect("compiles"));
+        let mut ex = Execution::new(
+            rb,
+            ExecutionConfig::new("00000000-0000-4000-8000-000000000001", ALICE),
+        );
+        ex.apply(
+            Input::Start {
+                parameters: Default::default(),
+                mode: Mode::Auto,
+            },
+            SimTime(0),
+        )
+        .expect("starts");
+        ex
+    }
+
+    #[test]
+    fn approvals_offer_each_undecided_approver_and_the_timeout() {
+        let mut ex = started(&format!(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: A\n  action: aws:approve\n  timeoutSeconds: 60\n  inputs: {{Approvers: ['{ALICE}', '{BOB}'], MinRequiredApprovals: 2}}\n"
+        ));
+        let env = Environment {
+            principals: vec![
+                ALICE.into(),
+                BOB.into(),
+                "arn:aws:iam::111122223333:user/eve".into(),
+            ],
+            stops: vec![StopType::Cancel],
+            ..Environment::default()
+        };
+        let moves = ex.enabled_inputs(&env, SimTime(0));
+        // Approve and Reject for each listed approver, Cancel, then the time-out.
+        assert_eq!(moves.len(), 6);
+        assert_eq!(moves.last(), Some(&(Input::Advance, SimTime(60_000))));
+        ex.apply(moves[0].0.clone(), SimTime(0))
+            .expect("alice approves");
+        let moves = ex.enabled_inputs(&env, SimTime(0));
+        assert_eq!(moves.len(), 4, "alice has decided: {moves:?}");
+        for (input, at) in moves {
+            let mut copy = ex.clone();
+            copy.apply(input, at)
+                .expect("every enabled input is accepted");
+        }
+    }
+
+    #[test]
+    fn external_steps_offer_each_outcome() {
+        let ex = started(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: Call\n  action: aws:executeAwsApi\n  inputs: {Service: ec2, Api: DescribeInstances}\n",
+        );
+        let moves = ex.enabled_inputs(&Environment::default(), SimTime(0));
+        assert_eq!(moves.len(), 2);
+        assert!(
+            moves
+                .iter()
+                .all(|(i, _)| matches!(i, Input::ActionFinished { .. }))
+        );
+    }
+}

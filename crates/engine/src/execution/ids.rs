@@ -34,16 +34,19 @@ impl IdGen {
 
     /// The next id, e.g. `0c1d7a52-6e3b-4f0e-9a41-5d2c8b7e9f10`.
     pub fn next_id(&mut self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let (hi, lo) = (self.next_u64(), self.next_u64());
         let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            hi >> 32,
-            (hi >> 16) & 0xffff,
-            hi & 0xffff,
-            lo >> 48,
-            lo & 0xffff_ffff_ffff
-        )
+        let bits = (u128::from(hi) << 64) | u128::from(lo);
+        let mut out = String::with_capacity(36);
+        for i in 0..32 {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                out.push('-');
+            }
+            let nibble = ((bits >> (124 - 4 * i)) & 0xf) as usize;
+            out.push(char::from(HEX[nibble]));
+        }
+        out
     }
 }

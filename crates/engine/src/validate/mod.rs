@@ -12,6 +12,7 @@
 
 mod graph;
 mod parameters;
+pub(crate) mod patterns;
 mod references;
 
 pub use parameters::value_problems;
@@ -183,6 +184,8 @@ pub fn validate_text_with(text: &str, limits: &Limits) -> Report {
 fn content_size(text: &str, format: Format, value: &serde_json::Value) -> usize {
     match format {
         Format::Yaml => text.len(),
+        // Compact JSON is never longer than the text: only measure it when it matters.
+        Format::Json if text.len() <= MAX_SSM_DOCUMENT_BYTES => text.len(),
         Format::Json => serde_json::to_string(value).map_or(text.len(), |s| s.len()),
     }
 }

@@ -55,24 +55,19 @@ fn admits_variable(ty: ValueType, value: &Value) -> bool {
 /// reported as SSM104); in ASCII mode it compiles in under a millisecond. A
 /// pattern ASCII mode refuses (`\p{L}`, or `.` and negated classes, which can
 /// match non-ASCII text) is compiled again in Unicode mode.
-pub(crate) fn compile_allowed_pattern(pattern: &str) -> Result<regex::Regex, regex::Error> {
-    match regex::RegexBuilder::new(pattern).unicode(false).build() {
-        Err(regex::Error::Syntax(_)) => regex::Regex::new(pattern),
-        compiled => compiled,
-    }
-}
-
 fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnostic>) {
-    let pattern = p.allowed_pattern.as_deref().and_then(|pat| match compile_allowed_pattern(pat) {
-        Ok(re) => Some(re),
-        Err(_) => {
+    // Parsing is cheap; compiling is not, so a pattern is only compiled
+    // when there is a default to check against it.
+    let pattern_ok = p.allowed_pattern.as_deref().is_none_or(|pat| {
+        let ok = super::patterns::parses(pat);
+        if !ok {
             out.push(Diagnostic::new(
                 Code::ParameterPattern,
                 at.key("allowedPattern"),
                 format!("allowedPattern of '{name}' uses syntax this tool cannot check (Java-only regex features); values are not checked against it"),
             ));
-            None
         }
+        ok
     });
     if let (Some(lo), Some(hi)) = (p.min_items, p.max_items) {
         if lo > hi {
@@ -127,6 +122,11 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
     if default.as_str() == Some("") {
         return;
     }
+    let pattern = p
+        .allowed_pattern
+        .as_deref()
+        .filter(|_| pattern_ok)
+        .and_then(super::patterns::compile);
     for problem in value_problems(name, p, ty, pattern.as_ref(), default) {
         out.push(Diagnostic::new(
             Code::DefaultNotAllowed,
@@ -223,16 +223,16 @@ fn scalar_text(v: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::compile_allowed_pattern;
+    use super::super::patterns::compile as compile_allowed_pattern;
 
     #[test]
     fn allowed_patterns_compile_with_java_semantics() {
-        let re = compile_allowed_pattern(r"^[\w/.@+=,-]{1,1017}$").unwrap();
+        let re = compile_allowed_pattern(r"^[\w/.@+=,-]{1,1017}$").expect("compiles");
         assert!(re.is_match("my-role") && !re.is_match("é"));
         let unicode = compile_allowed_pattern(r"^\p{L}+$").unwrap();
         assert!(unicode.is_match("é"));
         let dot = compile_allowed_pattern(r"^.{1,3}$").unwrap();
         assert!(dot.is_match("é"));
-        assert!(compile_allowed_pattern(r"^(?!xn--)").is_err());
+        assert!(compile_allowed_pattern(r"^(?!xn--)").is_none());
     }
 }

@@ -158,118 +158,6 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
     }
 }
 
-/// The values of a step's inputs, with their paths, for placeholder scanning.
-fn input_values(step: &Step) -> Vec<(String, Value)> {
-    match &step.action {
-        Action::Approve(a) => {
-            let mut v = vec![("Approvers".to_owned(), a.approvers.clone())];
-            for (k, x) in [
-                ("MinRequiredApprovals", &a.min_required_approvals),
-                ("NotificationArn", &a.notification_arn),
-                ("Message", &a.message),
-            ] {
-                if let Some(x) = x {
-                    v.push((k.to_owned(), x.clone()));
-                }
-            }
-            v
-        }
-        Action::Pause { message } => message
-            .iter()
-            .map(|m| ("Message".to_owned(), m.clone()))
-            .collect(),
-        Action::Sleep(s) => match s {
-            crate::document::Sleep::Duration(d) => vec![("Duration".into(), d.clone())],
-            crate::document::Sleep::Timestamp(t) => vec![("Timestamp".into(), t.clone())],
-            crate::document::Sleep::Missing => Vec::new(),
-        },
-        Action::Branch(_) | Action::Loop(_) => Vec::new(),
-        Action::UpdateVariable(u) => vec![("Value".into(), u.value.clone())],
-        Action::ExecuteAutomation(e) => {
-            let mut v = vec![("DocumentName".to_owned(), e.document_name.clone())];
-            v.extend(
-                e.document_version
-                    .iter()
-                    .map(|x| ("DocumentVersion".to_owned(), x.clone())),
-            );
-            v.extend(
-                e.runtime_parameters
-                    .iter()
-                    .map(|x| ("RuntimeParameters".to_owned(), x.clone())),
-            );
-            v.extend(e.other.iter().map(|(k, x)| (k.clone(), x.clone())));
-            v
-        }
-        Action::Api(_, call) => {
-            let mut v = vec![
-                ("Service".to_owned(), call.service.clone()),
-                ("Api".to_owned(), call.api.clone()),
-            ];
-            v.extend(
-                call.property_selector
-                    .iter()
-                    .map(|x| ("PropertySelector".to_owned(), x.clone())),
-            );
-            v.extend(
-                call.desired_values
-                    .iter()
-                    .map(|x| ("DesiredValues".to_owned(), x.clone())),
-            );
-            v.extend(call.parameters.iter().map(|(k, x)| (k.clone(), x.clone())));
-            v
-        }
-        Action::External(_, e) => e
-            .inputs
-            .iter()
-            .map(|(k, x)| (k.clone(), x.clone()))
-            .collect(),
-        Action::Internal { inputs, .. } => {
-            inputs.iter().map(|(k, x)| (k.clone(), x.clone())).collect()
-        }
-        Action::Invalid { .. } => Vec::new(),
-    }
-}
-
-/// Branch and loop inputs keep their raw shape for scanning.
-fn structured_inputs(step: &Step) -> Value {
-    fn condition(c: &crate::document::Condition) -> Value {
-        use crate::document::Condition::*;
-        match c {
-            Compare {
-                variable,
-                operator,
-                operand,
-            } => {
-                serde_json::json!({"Variable": variable, operator.name(): operand})
-            }
-            And(parts) => {
-                serde_json::json!({"And": parts.iter().map(condition).collect::<Vec<_>>()})
-            }
-            Or(parts) => serde_json::json!({"Or": parts.iter().map(condition).collect::<Vec<_>>()}),
-            Not(inner) => serde_json::json!({"Not": condition(inner)}),
-        }
-    }
-    match &step.action {
-        Action::Branch(b) => serde_json::json!({
-            "Choices": b.choices.iter().map(|c| condition(&c.condition)).collect::<Vec<_>>()
-        }),
-        Action::Loop(l) => {
-            let mut m = serde_json::Map::new();
-            if let Some(i) = &l.iterators {
-                m.insert("Iterators".into(), i.clone());
-            }
-            if let Some(c) = &l.loop_condition {
-                m.insert("LoopCondition".into(), condition(c));
-            }
-            if let Some(x) = &l.max_iterations {
-                m.insert("MaxIterations".into(), x.clone());
-            }
-            Value::Object(m)
-        }
-        _ => Value::Null,
-    }
-}
-
 fn check_inputs(
     doc: &Document,
     at: &StepAt<'_>,
@@ -278,10 +166,9 @@ fn check_inputs(
 ) {
     let inputs_path = at.path.key("inputs");
     let mut found = Vec::new();
-    for (key, value) in input_values(at.step) {
-        template::placeholders_in(&value, &inputs_path.key(&key), &mut found);
+    for (key, value) in &at.step.raw_inputs {
+        template::placeholders_in(value, &inputs_path.key(key), &mut found);
     }
-    template::placeholders_in(&structured_inputs(at.step), &inputs_path, &mut found);
     for (path, ph) in found {
         match ph {
             Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
