@@ -42,6 +42,7 @@ pub mod runbook;
 pub mod scenario;
 pub mod schema;
 pub mod selector;
+pub mod service;
 pub mod simulate;
 pub mod source;
 pub mod start_parameters;

@@ -1,0 +1,411 @@
+//! DescribeAutomationExecutions and DescribeAutomationStepExecutions:
+//! filtered, paginated views of the execution table.
+//!
+//! This module owns the filter vocabulary of the two operations and their
+//! pagination. It must not change executions; it only reads the
+//! `AutomationExecution` JSON that [`crate::execution::Execution::to_api`]
+//! renders and picks members from it.
+
+use super::{Service, ServiceError, decode_token, encode_token, page_size};
+use crate::clock::SimTime;
+use crate::execution::Status;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// `AutomationExecutionFilterKey` values.
+pub const EXECUTION_FILTER_KEYS: &[&str] = &[
+    "DocumentNamePrefix",
+    "ExecutionStatus",
+    "ExecutionId",
+    "ParentExecutionId",
+    "CurrentAction",
+    "StartTimeBefore",
+    "StartTimeAfter",
+    "AutomationType",
+    "TagKey",
+    "TargetResourceGroup",
+    "AutomationSubtype",
+    "OpsItemId",
+];
+
+/// `StepExecutionFilterKey` values.
+pub const STEP_FILTER_KEYS: &[&str] = &[
+    "StartTimeBefore",
+    "StartTimeAfter",
+    "StepExecutionStatus",
+    "StepExecutionId",
+    "StepName",
+    "Action",
+    "ParentStepExecutionId",
+    "ParentStepIteration",
+    "ParentStepIteratorValue",
+];
+
+/// The `AutomationExecutionMetadata` members this service can fill, taken
+/// from the `AutomationExecution` of the same execution.
+const METADATA_MEMBERS: &[&str] = &[
+    "AutomationExecutionId",
+    "DocumentName",
+    "DocumentVersion",
+    "AutomationExecutionStatus",
+    "ExecutionStartTime",
+    "ExecutionEndTime",
+    "ExecutedBy",
+    "Outputs",
+    "Mode",
+    "ParentAutomationExecutionId",
+    "CurrentStepName",
+    "CurrentAction",
+    "FailureMessage",
+    "Targets",
+    "ResolvedTargets",
+];
+
+/// `AutomationExecutionFilter` / `StepExecutionFilter`: a key and 1..10 values (ORed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Filter {
+    /// `Key`.
+    pub key: String,
+    /// `Values`.
+    pub values: Vec<String>,
+}
+
+/// `DescribeAutomationExecutionsRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeAutomationExecutionsRequest {
+    /// `Filters` (1..10): different keys ANDed, values of one key ORed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    /// `MaxResults` (1..50, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    /// `NextToken`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `DescribeAutomationExecutionsResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeAutomationExecutionsResult {
+    /// `AutomationExecutionMetadataList`, newest first.
+    pub automation_execution_metadata_list: Vec<Value>,
+    /// `NextToken`, absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `DescribeAutomationStepExecutionsRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeAutomationStepExecutionsRequest {
+    /// `AutomationExecutionId` (required).
+    pub automation_execution_id: String,
+    /// `Filters` (1..6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<Filter>>,
+    /// `NextToken`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    /// `MaxResults` (1..50, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<i64>,
+    /// `ReverseOrder`: newest step first (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverse_order: Option<bool>,
+}
+
+/// `DescribeAutomationStepExecutionsResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeAutomationStepExecutionsResult {
+    /// `StepExecutions`, in start order (reversed with `ReverseOrder`).
+    pub step_executions: Vec<Value>,
+    /// `NextToken`, absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// A checked filter: the key and its values, with times parsed.
+struct Checked {
+    key: String,
+    values: Vec<String>,
+    times: Vec<f64>,
+}
+
+fn check_filters(
+    filters: Option<Vec<Filter>>,
+    keys: &[&str],
+    max_filters: usize,
+    status_key: &str,
+) -> Result<Vec<Checked>, ServiceError> {
+    let filters = filters.unwrap_or_default();
+    if filters.len() > max_filters {
+        return Err(ServiceError::validation(
+            &format!("{} filters", filters.len()),
+            "filters",
+            &format!("Member must have length less than or equal to {max_filters}"),
+        ));
+    }
+    let mut out = Vec::new();
+    for f in filters {
+        if !keys.contains(&f.key.as_str()) {
+            return Err(ServiceError::InvalidFilterKey(format!(
+                "The filter key {} is not valid.",
+                f.key
+            )));
+        }
+        if f.values.is_empty() || f.values.len() > 10 {
+            return Err(ServiceError::InvalidFilterValue(format!(
+                "The filter {} needs 1 to 10 values.",
+                f.key
+            )));
+        }
+        if let Some(v) = f
+            .values
+            .iter()
+            .find(|v| v.is_empty() || v.chars().count() > 150)
+        {
+            return Err(ServiceError::InvalidFilterValue(format!(
+                "The value '{v}' of filter {} must be 1 to 150 characters.",
+                f.key
+            )));
+        }
+        let mut times = Vec::new();
+        if f.key == "StartTimeBefore" || f.key == "StartTimeAfter" {
+            for v in &f.values {
+                let t = SimTime::parse_rfc3339(v).map_err(|_| {
+                    ServiceError::InvalidFilterValue(format!(
+                        "The value '{v}' of filter {} is not a valid time.",
+                        f.key
+                    ))
+                })?;
+                times.push(t.epoch_seconds());
+            }
+        }
+        if f.key == status_key
+            && let Some(v) = f.values.iter().find(|v| Status::parse(v).is_none())
+        {
+            return Err(ServiceError::InvalidFilterValue(format!(
+                "The value '{v}' of filter {} is not a valid status.",
+                f.key
+            )));
+        }
+        if f.key == "AutomationType"
+            && let Some(v) = f
+                .values
+                .iter()
+                .find(|v| !matches!(v.as_str(), "Local" | "CrossAccount"))
+        {
+            return Err(ServiceError::InvalidFilterValue(format!(
+                "The value '{v}' of filter AutomationType must be Local or CrossAccount."
+            )));
+        }
+        out.push(Checked {
+            key: f.key,
+            values: f.values,
+            times,
+        });
+    }
+    Ok(out)
+}
+
+fn text<'a>(v: &'a Value, member: &str) -> Option<&'a str> {
+    v.get(member).and_then(Value::as_str)
+}
+
+fn start_time(v: &Value) -> Option<f64> {
+    v.get("ExecutionStartTime").and_then(Value::as_f64)
+}
+
+fn time_matches(v: &Value, f: &Checked) -> bool {
+    let Some(t) = start_time(v) else {
+        return false;
+    };
+    f.times.iter().any(|limit| match f.key.as_str() {
+        "StartTimeBefore" => t <= *limit,
+        _ => t >= *limit,
+    })
+}
+
+fn execution_matches(e: &Value, f: &Checked) -> bool {
+    let any = |member: &str| {
+        let got = text(e, member);
+        f.values.iter().any(|v| got == Some(v.as_str()))
+    };
+    match f.key.as_str() {
+        "DocumentNamePrefix" => f
+            .values
+            .iter()
+            .any(|v| text(e, "DocumentName").is_some_and(|n| n.starts_with(v.as_str()))),
+        "ExecutionStatus" => any("AutomationExecutionStatus"),
+        "ExecutionId" => any("AutomationExecutionId"),
+        "ParentExecutionId" => any("ParentAutomationExecutionId"),
+        "CurrentAction" => any("CurrentAction"),
+        "StartTimeBefore" | "StartTimeAfter" => time_matches(e, f),
+        "AutomationType" => f.values.iter().any(|v| v == "Local"),
+        // No execution here has tags, resource groups, a subtype or an OpsItem.
+        _ => false,
+    }
+}
+
+fn step_matches(s: &Value, f: &Checked) -> bool {
+    let any = |got: Option<String>| f.values.iter().any(|v| got.as_deref() == Some(v.as_str()));
+    let parent = |member: &str| {
+        s.get("ParentStepDetails")
+            .and_then(|p| p.get(member))
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+    };
+    let own = |member: &str| text(s, member).map(str::to_owned);
+    match f.key.as_str() {
+        "StepExecutionStatus" => any(own("StepStatus")),
+        "StepExecutionId" => any(own("StepExecutionId")),
+        "StepName" => any(own("StepName")),
+        "Action" => any(own("Action")),
+        "ParentStepExecutionId" => any(parent("StepExecutionId")),
+        "ParentStepIteration" => any(parent("Iteration")),
+        "ParentStepIteratorValue" => any(parent("IteratorValue")),
+        _ => time_matches(s, f),
+    }
+}
+
+fn invalid_token() -> ServiceError {
+    ServiceError::InvalidNextToken("The specified token is not valid.".into())
+}
+
+/// One page of `items` (already in order), continuing after the item whose
+/// `id_member` the token names.
+fn paginate(
+    items: Vec<Value>,
+    id_member: &str,
+    kind: &str,
+    token: Option<&str>,
+    size: usize,
+) -> Result<(Vec<Value>, Option<String>), ServiceError> {
+    let start = match token {
+        Some(t) => {
+            let after = decode_token(kind, t)?;
+            let at = items
+                .iter()
+                .position(|i| text(i, id_member) == Some(after.as_str()))
+                .ok_or_else(invalid_token)?;
+            at + 1
+        }
+        None => 0,
+    };
+    let rest: Vec<Value> = items.into_iter().skip(start).collect();
+    let more = rest.len() > size;
+    let page: Vec<Value> = rest.into_iter().take(size).collect();
+    let next = if more {
+        page.last()
+            .and_then(|i| text(i, id_member))
+            .map(|id| encode_token(kind, id))
+    } else {
+        None
+    };
+    Ok((page, next))
+}
+
+impl Service {
+    /// DescribeAutomationExecutions: execution summaries, newest first.
+    ///
+    /// A token names the last execution returned, so executions started
+    /// between pages (which are newer) do not shift later pages.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::service::{Service, ServiceConfig};
+    /// use ssm_runbook_engine::service::describe::{DescribeAutomationExecutionsRequest, Filter};
+    /// let svc = Service::new(ServiceConfig::default());
+    /// let out = svc.describe_automation_executions(DescribeAutomationExecutionsRequest::default()).unwrap();
+    /// assert!(out.automation_execution_metadata_list.is_empty());
+    /// let bad = svc.describe_automation_executions(DescribeAutomationExecutionsRequest {
+    ///     filters: Some(vec![Filter { key: "Color".into(), values: vec!["red".into()] }]),
+    ///     ..Default::default()
+    /// });
+    /// assert_eq!(bad.unwrap_err().name(), "InvalidFilterKey");
+    /// ```
+    pub fn describe_automation_executions(
+        &self,
+        request: DescribeAutomationExecutionsRequest,
+    ) -> Result<DescribeAutomationExecutionsResult, ServiceError> {
+        let size = page_size(request.max_results)?;
+        let filters = check_filters(
+            request.filters,
+            EXECUTION_FILTER_KEYS,
+            10,
+            "ExecutionStatus",
+        )?;
+        let items: Vec<Value> = self
+            .execution_order
+            .iter()
+            .rev()
+            .filter_map(|id| self.executions.get(id))
+            .map(|r| r.execution.to_api())
+            .filter(|e| filters.iter().all(|f| execution_matches(e, f)))
+            .map(|e| {
+                let mut m = Map::new();
+                for member in METADATA_MEMBERS {
+                    if let Some(v) = e.get(*member) {
+                        m.insert((*member).to_string(), v.clone());
+                    }
+                }
+                m.insert("AutomationType".into(), json!("Local"));
+                Value::Object(m)
+            })
+            .collect();
+        let (page, next_token) = paginate(
+            items,
+            "AutomationExecutionId",
+            "executions",
+            request.next_token.as_deref(),
+            size,
+        )?;
+        Ok(DescribeAutomationExecutionsResult {
+            automation_execution_metadata_list: page,
+            next_token,
+        })
+    }
+
+    /// DescribeAutomationStepExecutions: the step executions of one execution.
+    pub fn describe_automation_step_executions(
+        &self,
+        request: DescribeAutomationStepExecutionsRequest,
+    ) -> Result<DescribeAutomationStepExecutionsResult, ServiceError> {
+        let size = page_size(request.max_results)?;
+        let filters = check_filters(request.filters, STEP_FILTER_KEYS, 6, "StepExecutionStatus")?;
+        let id = &request.automation_execution_id;
+        let record = self.executions.get(id).ok_or_else(|| {
+            ServiceError::AutomationExecutionNotFoundException(format!(
+                "Execution {id} does not exist."
+            ))
+        })?;
+        let api = record.execution.to_api();
+        let mut steps: Vec<Value> = api
+            .get("StepExecutions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| filters.iter().all(|f| step_matches(s, f)))
+            .collect();
+        if request.reverse_order == Some(true) {
+            steps.reverse();
+        }
+        let (page, next_token) = paginate(
+            steps,
+            "StepExecutionId",
+            "steps",
+            request.next_token.as_deref(),
+            size,
+        )?;
+        Ok(DescribeAutomationStepExecutionsResult {
+            step_executions: page,
+            next_token,
+        })
+    }
+}
