@@ -206,18 +206,23 @@ impl Execution {
             }
             Action::ExecuteAutomation(_) => self.start_child(exec, &inputs, now, ev),
             Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
-                let request_id = self.ids.next_id();
-                self.set_phase(Phase::Action {
-                    request_id: request_id.clone(),
-                });
-                self.steps[exec].requests += 1;
-                ev.push(Event::ActionRequested(self.request_for(exec, &request_id)));
+                self.request_action(exec, ev);
                 None
             }
             Action::Invalid { .. } => {
                 self.finish_step(input_failure("the step has no valid action"), now, ev)
             }
         }
+    }
+
+    /// Ask the driver to perform the step's external action (once more).
+    fn request_action(&mut self, exec: usize, ev: &mut Vec<Event>) {
+        let request_id = self.ids.next_id();
+        self.set_phase(Phase::Action {
+            request_id: request_id.clone(),
+        });
+        self.steps[exec].requests += 1;
+        ev.push(Event::ActionRequested(self.request_for(exec, &request_id)));
     }
 
     /// Start another attempt (or poll) of an external action.
@@ -230,12 +235,7 @@ impl Execution {
         let runbook = std::sync::Arc::clone(&self.runbook);
         match &runbook.step(self.steps[exec].step).step.action {
             Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
-                let request_id = self.ids.next_id();
-                self.set_phase(Phase::Action {
-                    request_id: request_id.clone(),
-                });
-                self.steps[exec].requests += 1;
-                ev.push(Event::ActionRequested(self.request_for(exec, &request_id)));
+                self.request_action(exec, ev);
                 None
             }
             _ => self.start_action(exec, now, ev),

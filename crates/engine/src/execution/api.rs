@@ -87,6 +87,22 @@ impl Execution {
         Value::Object(m)
     }
 
+    /// Every value of the execution's `Outputs`, flat, in declaration order:
+    /// what a parent's `aws:executeAutomation` step reports as `Output`.
+    pub fn output_values(&self) -> Vec<String> {
+        match self.outputs_to_api() {
+            Value::Object(map) => map
+                .into_iter()
+                .flat_map(|(_, v)| match v {
+                    Value::Array(items) => items,
+                    _ => Vec::new(),
+                })
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The execution's `Outputs`: every declared top-level output.
     fn outputs_to_api(&self) -> Value {
         let mut out = Map::new();

@@ -603,17 +603,7 @@ impl Service {
         if execution_id != id {
             return Vec::new();
         }
-        let outputs: Vec<String> = child
-            .to_api()
-            .get("Outputs")
-            .and_then(|o| o.as_object())
-            .map(|o| {
-                o.values()
-                    .flat_map(|v| v.as_array().cloned().unwrap_or_default())
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let outputs = child.output_values();
         let status = child.status();
         self.apply_quiet(
             &parent_id,
