@@ -5,9 +5,9 @@
 //! and collect *all* findings; nothing stops at the first. Positions are
 //! attached at the end, and only when there is something to report, so a
 //! clean document costs a parse and a walk. Rules are grouped by what they
-//! look at: [`parameters`] (parameter and variable definitions),
-//! [`references`] (step names, targets and `{{ }}` references), and
-//! [`graph`] (the compiled step graph). The rule vocabulary is
+//! look at: `parameters` (parameter and variable definitions),
+//! `references` (step names, targets and `{{ }}` references), and
+//! `graph` (the compiled step graph). The rule vocabulary is
 //! [`crate::diagnostic::Code`]; this module only decides when each fires.
 
 mod graph;
