@@ -8,6 +8,7 @@ mod graph_cmd;
 mod render;
 mod run_cmd;
 mod schema_cmd;
+mod serve_cmd;
 mod validate_cmd;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,8 @@ enum Command {
     Schema(schema_cmd::Args),
     /// Run a runbook on a virtual clock under a scenario.
     Run(run_cmd::Args),
+    /// Serve the SSM Automation API over HTTP for AWS SDKs and the AWS CLI.
+    Serve(serve_cmd::Args),
 }
 
 /// Write to standard output; a closed pipe (`| head`) is not an error.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph_cmd::run(&args),
         Command::Schema(args) => schema_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Serve(args) => serve_cmd::run(&args),
     };
     ExitCode::from(code)
 }

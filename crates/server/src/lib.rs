@@ -5,11 +5,12 @@
 //! `X-Amz-Target: AmazonSSM.<Operation>` plus a JSON body with the model's
 //! member names — to one answer: an HTTP status and a JSON body, either the
 //! operation's output shape or SSM's error envelope
-//! `{"__type": "<ExceptionName>", "Message": "…"}`. It must not do I/O, read
-//! a clock or draw randomness: the caller passes the principal and the
-//! instant in a [`Context`], and the HTTP transport (not here yet) only moves
-//! bytes to and from [`handle`]. Operation semantics belong to the engine's
-//! [`Service`].
+//! `{"__type": "<ExceptionName>", "Message": "…"}`. [`handle`] does no I/O,
+//! reads no clock and draws no randomness: the caller passes the principal
+//! and the instant in a [`Context`]. The [`http`] module is the transport (an
+//! axum listener, the clock, principals from SigV4 access keys); it only
+//! moves bytes to and from [`handle`]. Operation semantics belong to the
+//! engine's [`Service`].
 //!
 //! ```
 //! use serde_json::{Value, json};
@@ -57,6 +58,10 @@
 //! let r = handle(&mut svc, "AmazonSSM.Frobnicate", b"{}", &alice);
 //! assert_eq!(r.body, r#"{"__type":"UnknownOperationException","Message":"Unknown operation: AmazonSSM.Frobnicate"}"#);
 //! ```
+
+pub mod http;
+
+pub use http::{Clock, ServerConfig, ServerState, serve, serve_with_shutdown};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

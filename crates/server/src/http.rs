@@ -1,0 +1,525 @@
+//! The HTTP transport: an axum server that moves bytes between AWS SDK
+//! clients and [`handle`].
+//!
+//! Use this module to run the emulator as a process that boto3, the AWS CLI
+//! or aws-sdk-ssm can be pointed at (`endpoint_url`). It owns what [`handle`]
+//! must not do: reading the system clock (only with [`Clock::Wall`]),
+//! locking the shared [`Service`], reading bodies under a size limit and a
+//! time limit, mapping the SigV4 access key id to a principal, and the
+//! response headers (`Content-Type`, `x-amzn-RequestId`, `X-Amzn-ErrorType`).
+//!
+//! Routes:
+//!
+//! - `POST /`: one SSM operation, named by `X-Amz-Target`.
+//! - `GET /_ssm-runbook/clock`: the server's time, `{"now": <epoch seconds>}`.
+//! - `POST /_ssm-runbook/clock` with `{"advance": "PT1H"}` or
+//!   `{"set": "2024-01-01T00:00:00Z"}`: move a [`Clock::Virtual`] forward
+//!   (never backward) and fire every timer due by then.
+//! - anything else: 404 with a JSON error envelope.
+//!
+//! Signatures are never verified. The access key id is read leniently from
+//! `Authorization: AWS4-HMAC-SHA256 Credential=<AKID>/...`; an unsigned
+//! request or an unmapped key acts as [`ServerConfig::default_principal`].
+//!
+//! The service lock is held only while [`handle`] runs (synchronously), never
+//! across an `await`, so a slow client holds only its own connection.
+
+use crate::{Context, MAX_BODY_BYTES, Service, SimTime, handle};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use http_body_util::BodyExt as _;
+use serde_json::{Map, Value, json};
+use ssm_runbook_engine::clock::DurationMs;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The path of the clock endpoint.
+pub const CLOCK_PATH: &str = "/_ssm-runbook/clock";
+
+/// The content type of every answer (AWS JSON 1.1).
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// The principal of unsigned requests and unmapped access keys when none is
+/// configured.
+pub const DEFAULT_PRINCIPAL: &str = "arn:aws:iam::123456789012:user/ssm-runbook";
+
+/// The largest clock request body, in bytes.
+const MAX_CLOCK_BODY_BYTES: usize = 4096;
+
+/// The longest wait between two ticks of the wall-clock ticker.
+const MAX_TICK_WAIT_MS: i64 = 1000;
+
+/// The shortest wait between two ticks, so a deadline that does not move
+/// cannot make the ticker spin.
+const MIN_TICK_WAIT_MS: i64 = 10;
+
+/// Where the server's "now" comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock; a background task fires timers as they fall due.
+    Wall,
+    /// A virtual clock starting at this instant; it moves only through
+    /// `POST /_ssm-runbook/clock`.
+    Virtual(SimTime),
+}
+
+/// How the HTTP server is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The clock.
+    pub clock: Clock,
+    /// Access key id → principal ARN.
+    pub principals: BTreeMap<String, String>,
+    /// The principal of unsigned requests and unmapped access keys.
+    pub default_principal: String,
+    /// The longest time a request body may take to arrive, in milliseconds;
+    /// slower requests are answered with 408.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            clock: Clock::Wall,
+            principals: BTreeMap::new(),
+            default_principal: DEFAULT_PRINCIPAL.into(),
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// The state every request shares; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ServerState {
+    service: Arc<Mutex<Service>>,
+    /// The virtual clock's instant, or with [`Clock::Wall`] the latest
+    /// instant handed out.
+    virtual_now: Arc<Mutex<SimTime>>,
+    config: Arc<ServerConfig>,
+    requests: Arc<AtomicU64>,
+}
+
+impl ServerState {
+    /// State serving `service` as `config` says.
+    pub fn new(service: Service, config: ServerConfig) -> ServerState {
+        let start = match config.clock {
+            Clock::Wall => SimTime(0),
+            Clock::Virtual(t) => t,
+        };
+        ServerState {
+            service: Arc::new(Mutex::new(service)),
+            virtual_now: Arc::new(Mutex::new(start)),
+            config: Arc::new(config),
+            requests: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The shared service (for preloading documents or inspection).
+    pub fn service(&self) -> Arc<Mutex<Service>> {
+        Arc::clone(&self.service)
+    }
+
+    /// The server's current time.
+    ///
+    /// With [`Clock::Wall`] it never goes backward, even if the system
+    /// clock does.
+    pub fn now(&self) -> SimTime {
+        let mut latest = lock(&self.virtual_now);
+        if self.config.clock == Clock::Wall {
+            *latest = (*latest).max(wall_now());
+        }
+        *latest
+    }
+
+    /// The principal for an `Authorization` header value (or its absence).
+    pub fn principal(&self, authorization: Option<&str>) -> String {
+        authorization
+            .and_then(access_key_id)
+            .and_then(|akid| self.config.principals.get(akid))
+            .unwrap_or(&self.config.default_principal)
+            .clone()
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("00000000-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff_u64)
+    }
+}
+
+/// The system clock as a [`SimTime`] (milliseconds since the epoch; 0 if the
+/// system clock is before 1970).
+pub fn wall_now() -> SimTime {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    SimTime(ms)
+}
+
+/// Lock a mutex, recovering from poisoning (the data stays consistent:
+/// [`handle`] never panics, and nothing else mutates under the lock).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The access key id of a SigV4 `Authorization` header, read leniently:
+/// the text after `Credential=` up to the first `/`, `,` or space.
+///
+/// ```
+/// use ssm_runbook_server::http::access_key_id;
+/// let h = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=00";
+/// assert_eq!(access_key_id(h), Some("AKIDEXAMPLE"));
+/// assert_eq!(access_key_id("Bearer x"), None);
+/// ```
+pub fn access_key_id(authorization: &str) -> Option<&str> {
+    let (_, rest) = authorization.split_once("Credential=")?;
+    let end = rest.find(['/', ',', ' ']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|akid| !akid.is_empty())
+}
+
+/// The router of the server, without the wall-clock ticker (for embedding).
+pub fn router(state: ServerState) -> Router {
+    Router::new()
+        .route("/", post(operation).fallback(not_found))
+        .route(
+            CLOCK_PATH,
+            get(clock_get).post(clock_post).fallback(not_found),
+        )
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serve on `listener` forever (see [`serve_with_shutdown`]).
+pub async fn serve(listener: tokio::net::TcpListener, state: ServerState) -> std::io::Result<()> {
+    serve_with_shutdown(listener, state, std::future::pending()).await
+}
+
+/// Serve on `listener` until `shutdown` completes, then finish the requests
+/// in flight (waiting at most [`ServerConfig::request_timeout_ms`]). With
+/// [`Clock::Wall`], a background task fires timers as they fall due (at the
+/// latest every second) while the server runs.
+///
+/// Each connection must send a request's headers within the request
+/// timeout too, so an idle or slow client holds only its own connection,
+/// and only for that long.
+pub async fn serve_with_shutdown(
+    listener: tokio::net::TcpListener,
+    state: ServerState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let timeout = Duration::from_millis(state.config.request_timeout_ms);
+    let _ticker = AbortOnDrop(match state.config.clock {
+        Clock::Wall => Some(tokio::spawn(tick_wall_clock(state.clone()))),
+        Clock::Virtual(_) => None,
+    });
+    let app = router(state);
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    // Small answers go out at once.
+                    let _ = stream.set_nodelay(true);
+                    stream
+                }
+                // Out of file descriptors or a connection reset before
+                // accept: wait a little and go on, as axum::serve does.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http1.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection's own failure (a reset, a timeout) concerns
+            // only that connection.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(timeout, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// Stops a background task when the server stops, or its future is dropped.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Fire timers at the service's next deadline, waiting at most a second.
+async fn tick_wall_clock(state: ServerState) {
+    loop {
+        let wait_ms = {
+            let mut service = lock(&state.service);
+            let now = state.now();
+            service.tick(now);
+            service.next_deadline().map_or(MAX_TICK_WAIT_MS, |d| {
+                d.0.saturating_sub(now.0)
+                    .clamp(MIN_TICK_WAIT_MS, MAX_TICK_WAIT_MS)
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(wait_ms.unsigned_abs())).await;
+    }
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    TooLarge,
+    TimedOut,
+    Broken(String),
+}
+
+/// Read a body of at most `limit` bytes within the configured timeout.
+async fn read_body(state: &ServerState, body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let timeout = Duration::from_millis(state.config.request_timeout_ms);
+    tokio::time::timeout(timeout, collect_limited(body, limit))
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
+}
+
+async fn collect_limited(mut body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+        if let Some(data) = frame.data_ref() {
+            if out.len().saturating_add(data.len()) > limit {
+                return Err(BodyError::TooLarge);
+            }
+            out.extend_from_slice(data);
+        }
+    }
+    Ok(out)
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn body_error(state: &ServerState, e: BodyError, limit: usize) -> Response {
+    match e {
+        BodyError::TooLarge => error(
+            state,
+            400,
+            "ValidationException",
+            &format!(
+                "1 validation error detected: the request body exceeds the maximum size of {limit} bytes"
+            ),
+        ),
+        BodyError::TimedOut => error(
+            state,
+            408,
+            "RequestTimeoutException",
+            &format!(
+                "The request body did not arrive within {} ms",
+                state.config.request_timeout_ms
+            ),
+        ),
+        BodyError::Broken(why) => error(
+            state,
+            400,
+            crate::SERIALIZATION,
+            &format!("The request body could not be read: {why}"),
+        ),
+    }
+}
+
+/// `POST /`: one SSM operation.
+async fn operation(State(state): State<ServerState>, headers: HeaderMap, body: Body) -> Response {
+    if declared_length(&headers).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return body_error(&state, BodyError::TooLarge, MAX_BODY_BYTES);
+    }
+    let bytes = match read_body(&state, body, MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(e) => return body_error(&state, e, MAX_BODY_BYTES),
+    };
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let target = text("x-amz-target").unwrap_or_default();
+    let principal = state.principal(text("authorization"));
+    let answer = {
+        // The time is read under the service lock, so requests reach the
+        // service in time order.
+        let mut service = lock(&state.service);
+        let ctx = Context {
+            principal,
+            now: state.now(),
+        };
+        handle(&mut service, target, &bytes, &ctx)
+    };
+    respond(&state, answer.status, answer.error_type, answer.body)
+}
+
+/// `GET /_ssm-runbook/clock`.
+async fn clock_get(State(state): State<ServerState>) -> Response {
+    clock_answer(&state)
+}
+
+/// `POST /_ssm-runbook/clock`: `{"advance": DURATION}` or `{"set": TIME}`.
+async fn clock_post(State(state): State<ServerState>, headers: HeaderMap, body: Body) -> Response {
+    if state.config.clock == Clock::Wall {
+        return error(
+            &state,
+            400,
+            "ValidationException",
+            "The server follows the wall clock; start it with --clock virtual to move time",
+        );
+    }
+    if declared_length(&headers).is_some_and(|n| n > MAX_CLOCK_BODY_BYTES as u64) {
+        return body_error(&state, BodyError::TooLarge, MAX_CLOCK_BODY_BYTES);
+    }
+    let bytes = match read_body(&state, body, MAX_CLOCK_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(e) => return body_error(&state, e, MAX_CLOCK_BODY_BYTES),
+    };
+    let moved = {
+        // Lock order everywhere: service, then clock; so a request never
+        // sees the new time before its timers fired.
+        let mut service = lock(&state.service);
+        let mut now = lock(&state.virtual_now);
+        let target = clock_target(&bytes, *now);
+        if let Ok(t) = target {
+            *now = t;
+            service.tick(t);
+        }
+        target
+    };
+    if let Err(message) = moved {
+        return error(&state, 400, "ValidationException", &message);
+    }
+    clock_answer(&state)
+}
+
+/// The instant a clock request asks for, from `now`.
+fn clock_target(body: &[u8], now: SimTime) -> Result<SimTime, String> {
+    let usage = "The body must be {\"advance\": \"PT1H\"} or {\"set\": \"2024-01-01T00:00:00Z\"}";
+    let input: Map<String, Value> = match serde_json::from_slice(body) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err(usage.into()),
+    };
+    match (input.get("advance"), input.get("set"), input.len()) {
+        (Some(Value::String(d)), None, 1) => {
+            let d = DurationMs::parse(d).map_err(|e| e.to_string())?;
+            if d.0 < 0 {
+                return Err(format!("The clock cannot move backward by {}", d.to_iso()));
+            }
+            Ok(now.plus(d))
+        }
+        (None, Some(Value::String(t)), 1) => {
+            let t = SimTime::parse_rfc3339(t).map_err(|e| e.to_string())?;
+            if t < now {
+                return Err(format!("The clock cannot move backward from {now} to {t}"));
+            }
+            Ok(t)
+        }
+        _ => Err(usage.into()),
+    }
+}
+
+fn clock_answer(state: &ServerState) -> Response {
+    let now = state.now();
+    let body = json!({"now": now.epoch_seconds(), "time": now.to_rfc3339()});
+    respond(state, 200, None, body.to_string())
+}
+
+/// Any other path or method.
+async fn not_found(State(state): State<ServerState>, method: Method, uri: Uri) -> Response {
+    let path: String = uri.path().chars().take(200).collect();
+    error(
+        &state,
+        404,
+        "NotFoundException",
+        &format!("No route for {method} {path}: SSM operations are POST / with X-Amz-Target"),
+    )
+}
+
+fn error(state: &ServerState, status: u16, name: &'static str, message: &str) -> Response {
+    let body = json!({"__type": name, "Message": message});
+    respond(state, status, Some(name), body.to_string())
+}
+
+fn respond(state: &ServerState, status: u16, error_type: Option<&str>, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(id) = HeaderValue::from_str(&state.next_request_id()) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    if let Some(value) = error_type.and_then(|t| HeaderValue::from_str(t).ok()) {
+        headers.insert("x-amzn-errortype", value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bodies_are_read_up_to_the_limit() {
+        let read = |n: usize| collect_limited(Body::from(vec![b' '; n]), 10);
+        assert!(matches!(read(10).await, Ok(b) if b.len() == 10));
+        assert!(matches!(read(11).await, Err(BodyError::TooLarge)));
+        assert!(matches!(read(0).await, Ok(b) if b.is_empty()));
+    }
+
+    #[test]
+    fn clock_requests() {
+        let t0 = SimTime(1_000);
+        assert_eq!(
+            clock_target(br#"{"advance":"PT1S"}"#, t0),
+            Ok(SimTime(2_000))
+        );
+        assert_eq!(
+            clock_target(br#"{"set":"1970-01-01T00:00:01Z"}"#, t0),
+            Ok(SimTime(1_000))
+        );
+        for bad in [
+            &b""[..],
+            b"{}",
+            b"null",
+            br#"{"advance": 3600}"#,
+            br#"{"advance":"-PT1S"}"#,
+            br#"{"set":"1970-01-01T00:00:00Z"}"#,
+            br#"{"advance":"PT1S","extra":1}"#,
+        ] {
+            assert!(
+                clock_target(bad, t0).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn access_keys_are_read_leniently() {
+        assert_eq!(access_key_id("Credential=AKID"), Some("AKID"));
+        assert_eq!(access_key_id("AWS4-HMAC-SHA256 Credential=/x"), None);
+        assert_eq!(access_key_id("AWS4-HMAC-SHA256 Credential=é/x"), Some("é"));
+        assert_eq!(access_key_id(""), None);
+    }
+}
