@@ -278,11 +278,13 @@ fn invalid_token() -> ServiceError {
     ServiceError::InvalidNextToken("The specified token is not valid.".into())
 }
 
-/// One page of `items` (already in order), continuing after the item whose
-/// `id_member` the token names.
+/// One page of the matching items, continuing after the item the token
+/// names. `items` holds every item in order (`id`, and the item when it
+/// matches the filters); the token's item is found among all of them, so a
+/// page still continues correctly when that item stopped matching between
+/// pages (a Waiting execution that was cancelled, say).
 fn paginate(
-    items: Vec<Value>,
-    id_member: &str,
+    items: Vec<(String, Option<Value>)>,
     kind: &str,
     token: Option<&str>,
     size: usize,
@@ -292,19 +294,26 @@ fn paginate(
             let after = decode_token(kind, t)?;
             let at = items
                 .iter()
-                .position(|i| text(i, id_member) == Some(after.as_str()))
+                .position(|(id, _)| *id == after)
                 .ok_or_else(invalid_token)?;
             at + 1
         }
         None => 0,
     };
-    let rest: Vec<Value> = items.into_iter().skip(start).collect();
-    let more = rest.len() > size;
-    let page: Vec<Value> = rest.into_iter().take(size).collect();
+    let mut page = Vec::new();
+    let mut last = None;
+    let mut more = false;
+    for (id, item) in items.into_iter().skip(start) {
+        let Some(item) = item else { continue };
+        if page.len() == size {
+            more = true;
+            break;
+        }
+        page.push(item);
+        last = Some(id);
+    }
     let next = if more {
-        page.last()
-            .and_then(|i| text(i, id_member))
-            .map(|id| encode_token(kind, id))
+        last.map(|id| encode_token(kind, &id))
     } else {
         None
     };
@@ -340,31 +349,28 @@ impl Service {
             10,
             "ExecutionStatus",
         )?;
-        let items: Vec<Value> = self
+        let items: Vec<(String, Option<Value>)> = self
             .execution_order
             .iter()
             .rev()
-            .filter_map(|id| self.executions.get(id))
-            .map(|r| r.execution.to_api())
-            .filter(|e| filters.iter().all(|f| execution_matches(e, f)))
-            .map(|e| {
-                let mut m = Map::new();
-                for member in METADATA_MEMBERS {
-                    if let Some(v) = e.get(*member) {
-                        m.insert((*member).to_string(), v.clone());
+            .filter_map(|id| self.executions.get(id).map(|r| (id, r)))
+            .map(|(id, r)| {
+                let e = r.execution.to_api();
+                let item = filters.iter().all(|f| execution_matches(&e, f)).then(|| {
+                    let mut m = Map::new();
+                    for member in METADATA_MEMBERS {
+                        if let Some(v) = e.get(*member) {
+                            m.insert((*member).to_string(), v.clone());
+                        }
                     }
-                }
-                m.insert("AutomationType".into(), json!("Local"));
-                Value::Object(m)
+                    m.insert("AutomationType".into(), json!("Local"));
+                    Value::Object(m)
+                });
+                (id.clone(), item)
             })
             .collect();
-        let (page, next_token) = paginate(
-            items,
-            "AutomationExecutionId",
-            "executions",
-            request.next_token.as_deref(),
-            size,
-        )?;
+        let (page, next_token) =
+            paginate(items, "executions", request.next_token.as_deref(), size)?;
         Ok(DescribeAutomationExecutionsResult {
             automation_execution_metadata_list: page,
             next_token,
@@ -385,24 +391,22 @@ impl Service {
             ))
         })?;
         let api = record.execution.to_api();
-        let mut steps: Vec<Value> = api
+        let mut steps: Vec<(String, Option<Value>)> = api
             .get("StepExecutions")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default()
             .into_iter()
-            .filter(|s| filters.iter().all(|f| step_matches(s, f)))
+            .map(|s| {
+                let id = text(&s, "StepExecutionId").unwrap_or_default().to_owned();
+                let matches = filters.iter().all(|f| step_matches(&s, f));
+                (id, matches.then_some(s))
+            })
             .collect();
         if request.reverse_order == Some(true) {
             steps.reverse();
         }
-        let (page, next_token) = paginate(
-            steps,
-            "StepExecutionId",
-            "steps",
-            request.next_token.as_deref(),
-            size,
-        )?;
+        let (page, next_token) = paginate(steps, "steps", request.next_token.as_deref(), size)?;
         Ok(DescribeAutomationStepExecutionsResult {
             step_executions: page,
             next_token,

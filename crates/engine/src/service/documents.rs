@@ -683,8 +683,8 @@ fn parameter_type_name(t: &crate::document::ParameterType) -> String {
     use crate::document::ParameterType;
     match t {
         ParameterType::Value(v) => v.name().to_string(),
-        ParameterType::Resource(r) => format!("{r:?}"),
-        ParameterType::ResourceList(r) => format!("List<{r:?}>"),
+        ParameterType::Resource(r) => r.name().to_string(),
+        ParameterType::ResourceList(r) => format!("List<{}>", r.name()),
     }
 }
 

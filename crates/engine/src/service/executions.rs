@@ -204,9 +204,13 @@ impl Service {
     }
 
     fn in_flight(&self) -> usize {
-        self.executions
-            .values()
-            .filter(|r| !r.execution.status().is_terminal())
+        self.running
+            .iter()
+            .filter(|&&i| {
+                self.executions
+                    .get_index(i)
+                    .is_some_and(|(_, r)| !r.execution.status().is_terminal())
+            })
             .count()
     }
 
@@ -358,13 +362,14 @@ impl Service {
     fn insert(&mut self, execution: Execution, fingerprint: Option<Value>) {
         let id = execution.id().to_string();
         self.execution_order.push(id.clone());
-        self.executions.insert(
+        let (index, _) = self.executions.insert_full(
             id,
             Record {
                 execution,
                 fingerprint,
             },
         );
+        self.running.push(index);
     }
 
     /// GetAutomationExecution: `{"AutomationExecution": …}`.
@@ -462,17 +467,22 @@ impl Service {
     fn fire_due(&mut self, now: SimTime) {
         // Each round fires every due timer once; a timer that is due again
         // after firing (a zero-length sleep) fires in the next round.
+        let executions = &self.executions;
+        self.running.retain(|&i| {
+            executions
+                .get_index(i)
+                .is_some_and(|(_, r)| !r.execution.status().is_terminal())
+        });
         for _ in 0..10_000 {
             let due: Vec<String> = self
-                .execution_order
+                .running
                 .iter()
-                .filter(|id| {
-                    self.executions.get(*id).is_some_and(|r| {
-                        !r.execution.status().is_terminal()
-                            && r.execution.next_deadline().is_some_and(|d| d <= now)
-                    })
+                .filter_map(|&i| self.executions.get_index(i))
+                .filter(|(_, r)| {
+                    !r.execution.status().is_terminal()
+                        && r.execution.next_deadline().is_some_and(|d| d <= now)
                 })
-                .cloned()
+                .map(|(id, _)| id.clone())
                 .collect();
             if due.is_empty() {
                 return;

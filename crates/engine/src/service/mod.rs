@@ -108,9 +108,15 @@ impl Default for ServiceConfig {
 pub struct Service {
     pub(crate) config: ServiceConfig,
     pub(crate) documents: BTreeMap<String, documents::StoredDocument>,
-    pub(crate) executions: BTreeMap<String, executions::Record>,
+    /// Executions by id, in start order (never removed, so an index stays valid).
+    pub(crate) executions: indexmap::IndexMap<String, executions::Record>,
     /// Execution ids in start order.
     pub(crate) execution_order: Vec<String>,
+    /// Indices (into `executions`) of executions that may still be running,
+    /// in start order: a superset of the running ones, pruned on every
+    /// mutating call, so timers and the concurrency limit cost O(running)
+    /// with O(1) lookups.
+    pub(crate) running: Vec<usize>,
     /// ClientToken → execution id.
     pub(crate) client_tokens: BTreeMap<String, String>,
     pub(crate) ids: IdGen,
@@ -141,8 +147,9 @@ impl Service {
         Service {
             config,
             documents: BTreeMap::new(),
-            executions: BTreeMap::new(),
+            executions: indexmap::IndexMap::new(),
             execution_order: Vec::new(),
+            running: Vec::new(),
             client_tokens: BTreeMap::new(),
             ids,
             next_seed,
