@@ -93,6 +93,15 @@ pub struct CreateDocumentRequest {
     /// `Tags`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    /// `Requires` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<Vec<serde_json::Value>>,
+    /// `Attachments` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<serde_json::Value>>,
+    /// `CloudProviders` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_providers: Option<Vec<String>>,
 }
 
 /// `DocumentParameter`: one declared parameter, as DescribeDocument shows it.
@@ -209,6 +218,18 @@ pub struct GetDocumentResult {
     pub document_type: String,
     /// `DocumentFormat`.
     pub document_format: String,
+    /// `StatusInformation` (never set by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_information: Option<String>,
+    /// `Requires` (never set by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<Vec<serde_json::Value>>,
+    /// `AttachmentsContent` (never set by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments_content: Option<Vec<serde_json::Value>>,
+    /// `ReviewStatus` (never set by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_status: Option<String>,
 }
 
 /// `DescribeDocumentRequest`.
@@ -256,6 +277,12 @@ pub struct UpdateDocumentRequest {
     /// `TargetType`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_type: Option<String>,
+    /// `Attachments` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<serde_json::Value>>,
+    /// `CloudProviders` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_providers: Option<Vec<String>>,
 }
 
 /// `UpdateDocumentResult`.
@@ -910,6 +937,10 @@ impl Service {
             content: v.content.clone(),
             document_type: doc.document_type.clone(),
             document_format: v.format.into(),
+            status_information: None,
+            requires: None,
+            attachments_content: None,
+            review_status: None,
         })
     }
 

@@ -85,6 +85,22 @@ pub struct StartAutomationExecutionRequest {
     /// `Tags` (accepted and ignored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<super::documents::Tag>>,
+    /// `MaxConcurrency` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<String>,
+    /// `MaxErrors` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_errors: Option<String>,
+    /// `AlarmConfiguration` (accepted; not used by this service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_configuration: Option<serde_json::Value>,
+    /// `TargetLocationsURL` (accepted; not used by this service).
+    #[serde(
+        default,
+        rename = "TargetLocationsURL",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_locations_url: Option<String>,
 }
 
 /// `StartAutomationExecutionResult`.
