@@ -1041,11 +1041,17 @@ impl Service {
             self.documents.remove(&request.name);
             return Ok(DeleteDocumentResult {});
         }
+        // The model lists no InvalidDocumentVersion for DeleteDocument: a
+        // version that does not exist is an InvalidDocument.
         let n = Self::version_of(
             doc,
             request.document_version.as_deref(),
             request.version_name.as_deref(),
-        )?;
+        )
+        .map_err(|e| match e {
+            ServiceError::InvalidDocumentVersion(message) => ServiceError::InvalidDocument(message),
+            other => other,
+        })?;
         if n == doc.default_version {
             return Err(ServiceError::InvalidDocumentOperation(
                 "The default version of a document cannot be deleted; delete the document or change its default version first.".into(),
