@@ -129,10 +129,10 @@ codes! {
     ParameterPattern = ("SSM104", "parameter-pattern", Warning, RUN, "an allowedPattern is not a regular expression this tool can check");
     /// A parameter attribute with a bad value (minItems > maxItems, ...).
     ParameterAttribute = ("SSM105", "parameter-attribute", Error, IDC, "a parameter attribute has an invalid value");
-    /// A default outside its parameter's allowedValues or allowedPattern.
-    DefaultNotAllowed = ("SSM107", "default-not-allowed", Warning, RUN, "a parameter default is outside its own allowedValues or allowedPattern: a start that relies on it fails");
     /// A variable definition with a bad type or default.
     VariableDefinition = ("SSM106", "variable-definition", Error, IDC, "a variable has a missing or unknown type, or a default that does not match it");
+    /// A default outside its parameter's allowedValues or allowedPattern.
+    DefaultNotAllowed = ("SSM107", "default-not-allowed", Warning, RUN, "a parameter default is outside its own allowedValues or allowedPattern: a start that relies on it fails");
 
     /// A step has no name, or a name SSM rejects.
     StepName = ("SSM201", "step-name", Error, IDC, "a step name is missing or not [A-Za-z0-9_]+");
@@ -156,12 +156,12 @@ codes! {
     IsEndWithNextStep = ("SSM210", "is-end-with-next-step", Error, IDC, "a step sets both isEnd: true and nextStep");
     /// A step output declaration with a missing or bad Name, Selector or Type.
     StepOutput = ("SSM211", "step-output", Error, IDC, "a step output needs a Name, a $-rooted Selector and a known Type");
+    /// A step has no `inputs`.
+    MissingInputs = ("SSM212", "missing-inputs", Error, IDC, "a step has no inputs");
     /// `onCancel` on an action where the docs say it is not allowed (SSM accepts it).
     OnCancelIgnored = ("SSM213", "on-cancel-ignored", Warning, RUN, "onCancel on aws:loop or aws:updateVariable: the docs say it is not allowed there");
     /// `timeoutSeconds` above the longest run the action supports.
     TimeoutAboveActionLimit = ("SSM214", "timeout-above-action-limit", Warning, RUN, "timeoutSeconds is above the longest the action itself can run");
-    /// A step has no `inputs`.
-    MissingInputs = ("SSM212", "missing-inputs", Error, IDC, "a step has no inputs");
 
     /// A required input is missing.
     MissingInput = ("SSM301", "missing-input", Error, IDC, "a required input of the action is missing");
@@ -302,5 +302,9 @@ mod tests {
             assert!(c.id().starts_with("SSM") && c.id().len() == 6);
             assert!(!c.summary().ends_with('.'));
         }
+        let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted, "Code::ALL is in id order");
     }
 }
