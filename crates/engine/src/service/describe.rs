@@ -6,7 +6,7 @@
 //! `AutomationExecution` JSON that [`crate::execution::Execution::to_api`]
 //! renders and picks members from it.
 
-use super::{Service, ServiceError, decode_token, encode_token, page_size};
+use super::{Service, ServiceError, decode_token, encode_token, invalid_token, page_size};
 use crate::clock::SimTime;
 use crate::execution::Status;
 use serde::{Deserialize, Serialize};
@@ -272,10 +272,6 @@ fn step_matches(s: &Value, f: &Checked) -> bool {
         "ParentStepIteratorValue" => any(parent("IteratorValue")),
         _ => time_matches(s, f),
     }
-}
-
-fn invalid_token() -> ServiceError {
-    ServiceError::InvalidNextToken("The specified token is not valid.".into())
 }
 
 /// One page of the matching items, continuing after the item the token

@@ -7,7 +7,9 @@
 //! It must not run executions; [`super::executions`] reads compiled
 //! runbooks from here through `Service::resolve_runbook`.
 
-use super::{Service, ServiceError, decode_token, encode_token, epoch_seconds, hex, page_size};
+use super::{
+    Service, ServiceError, decode_token, encode_token, epoch_seconds, hex, invalid_token, page_size,
+};
 use crate::clock::SimTime;
 use crate::runbook::Runbook;
 use crate::source::Format;
@@ -1199,16 +1201,12 @@ impl Service {
         let after = match &request.next_token {
             Some(t) => {
                 let key = decode_token("versions", t)?;
-                let (doc_name, n) = key.rsplit_once('#').ok_or_else(|| {
-                    ServiceError::InvalidNextToken("The specified token is not valid.".into())
-                })?;
+                let (doc_name, n) = key.rsplit_once('#').ok_or_else(invalid_token)?;
                 let n = n
                     .parse::<u64>()
                     .ok()
                     .filter(|_| doc_name == doc.name)
-                    .ok_or_else(|| {
-                        ServiceError::InvalidNextToken("The specified token is not valid.".into())
-                    })?;
+                    .ok_or_else(invalid_token)?;
                 Some(n)
             }
             None => None,

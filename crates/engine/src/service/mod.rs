@@ -201,9 +201,14 @@ pub(crate) fn encode_token(kind: &str, key: &str) -> String {
     out
 }
 
+/// The error for a pagination token this service did not issue.
+pub(crate) fn invalid_token() -> ServiceError {
+    ServiceError::InvalidNextToken("The specified token is not valid.".into())
+}
+
 /// Read a token from [`encode_token`]; anything else is `InvalidNextToken`.
 pub(crate) fn decode_token(kind: &str, token: &str) -> Result<String, ServiceError> {
-    let bad = || ServiceError::InvalidNextToken("The specified token is not valid.".into());
+    let bad = invalid_token;
     let hex = token
         .strip_prefix(kind)
         .and_then(|t| t.strip_prefix('.'))
