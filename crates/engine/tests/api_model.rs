@@ -10,69 +10,8 @@ use ssm_runbook_engine::execution::{
 };
 use std::path::Path;
 
-fn model() -> Option<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/ssm-automation-api-subset.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("the service model is JSON")),
-        Err(_) => {
-            eprintln!(
-                "SKIPPED: {} is absent; API model tests did not run",
-                path.display()
-            );
-            None
-        }
-    }
-}
-
-/// Check `value` against shape `name` of the model, recursively.
-fn conforms(model: &Value, name: &str, value: &Value, at: &str, problems: &mut Vec<String>) {
-    let shapes = &model["shapes"];
-    let Some(shape) = shapes.get(name) else {
-        problems.push(format!("{at}: shape {name} is not in the model"));
-        return;
-    };
-    let kind = shape["type"].as_str().unwrap_or_default();
-    match (kind, value) {
-        ("structure", Value::Object(map)) => {
-            for (member, v) in map {
-                match shape["members"].get(member) {
-                    Some(m) => conforms(
-                        model,
-                        m["shape"].as_str().unwrap_or_default(),
-                        v,
-                        &format!("{at}.{member}"),
-                        problems,
-                    ),
-                    None => problems.push(format!("{at}: member {member} is not in shape {name}")),
-                }
-            }
-        }
-        ("list", Value::Array(items)) => {
-            let member = shape["member"]["shape"].as_str().unwrap_or_default();
-            for (i, item) in items.iter().enumerate() {
-                conforms(model, member, item, &format!("{at}[{i}]"), problems);
-            }
-        }
-        ("map", Value::Object(map)) => {
-            let value_shape = shape["value"]["shape"].as_str().unwrap_or_default();
-            for (k, v) in map {
-                conforms(model, value_shape, v, &format!("{at}.{k}"), problems);
-            }
-        }
-        ("string", Value::String(s)) => {
-            if let Some(allowed) = shape["enum"].as_array() {
-                if !allowed.iter().any(|a| a == s) {
-                    problems.push(format!("{at}: '{s}' is not a value of enum {name}"));
-                }
-            }
-        }
-        ("timestamp", Value::Number(_))
-        | ("boolean", Value::Bool(_))
-        | ("integer" | "long", Value::Number(_)) => {}
-        (kind, v) => problems.push(format!("{at}: shape {name} is {kind}, the value is {v}")),
-    }
-}
+mod common;
+use common::conforms;
 
 fn enum_values(model: &Value, name: &str) -> Vec<String> {
     model["shapes"][name]["enum"]
@@ -87,7 +26,9 @@ fn enum_values(model: &Value, name: &str) -> Vec<String> {
 
 #[test]
 fn enums_are_the_models() {
-    let Some(model) = model() else { return };
+    let Some(model) = common::model("API model tests") else {
+        return;
+    };
     let ours = |all: Vec<&str>| all.into_iter().map(str::to_owned).collect::<Vec<_>>();
     assert_eq!(
         ours(Status::ALL.iter().map(|s| s.as_str()).collect()),
@@ -113,7 +54,9 @@ fn enums_are_the_models() {
 
 #[test]
 fn every_golden_execution_conforms_to_the_model() {
-    let Some(model) = model() else { return };
+    let Some(model) = common::model("API model tests") else {
+        return;
+    };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/run");
     let mut checked = 0;
     let mut problems = Vec::new();

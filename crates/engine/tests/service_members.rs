@@ -11,22 +11,8 @@ use serde_json::{Map, Value, json};
 use ssm_runbook_engine::service::describe::*;
 use ssm_runbook_engine::service::documents::*;
 use ssm_runbook_engine::service::executions::*;
-use std::path::Path;
 
-fn model() -> Option<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/ssm-automation-api-subset.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).ok(),
-        Err(_) => {
-            eprintln!(
-                "SKIPPED: {} is absent; member completeness was not checked",
-                path.display()
-            );
-            None
-        }
-    }
-}
+mod common;
 
 /// A value of `shape` with every member filled, nested `depth` levels.
 fn sample(model: &Value, shape: &str, depth: usize) -> Value {
@@ -87,7 +73,9 @@ fn missing<T: DeserializeOwned + Serialize>(model: &Value, shape: &str) -> Vec<S
 
 #[test]
 fn every_model_member_has_a_field() {
-    let Some(model) = model() else { return };
+    let Some(model) = common::model("member completeness checks") else {
+        return;
+    };
     let mut gaps = Vec::new();
     macro_rules! check {
         ($($ty:ty),* $(,)?) => { $( gaps.extend(missing::<$ty>(&model, stringify!($ty))); )* };
