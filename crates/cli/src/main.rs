@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module and does only argument handling,
 //! file reading and output; the work happens in `ssm-runbook-engine`.
 
+mod check_cmd;
 mod files;
 mod graph_cmd;
 mod render;
@@ -32,6 +33,8 @@ enum Command {
     Schema(schema_cmd::Args),
     /// Run a runbook on a virtual clock under a scenario.
     Run(run_cmd::Args),
+    /// Prove properties over every interleaving of signals, time-outs and failures.
+    Check(check_cmd::Args),
     /// Serve the SSM Automation API over HTTP for AWS SDKs and the AWS CLI.
     Serve(serve_cmd::Args),
 }
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph_cmd::run(&args),
         Command::Schema(args) => schema_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Check(args) => check_cmd::run(&args),
         Command::Serve(args) => serve_cmd::run(&args),
     };
     ExitCode::from(code)

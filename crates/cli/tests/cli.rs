@@ -228,8 +228,10 @@ fn a_directory_is_searched_recursively() {
                 path.extension().and_then(|e| e.to_str()),
                 Some("json" | "yaml" | "yml")
             ) && !path.to_string_lossy().contains(".scenario.")
+                && !path.to_string_lossy().contains(".check.")
             {
-                // Scenario files (`*.scenario.yaml`) are skipped by directory search.
+                // Scenario and check files (`*.scenario.yaml`, `*.check.yaml`)
+                // are skipped by directory search.
                 let rel = path.strip_prefix(&root).unwrap();
                 expected.insert(rel.to_string_lossy().replace('\\', "/"));
             }

@@ -66,6 +66,10 @@ pub struct Answer {
     /// The attempt times out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<bool>,
+    /// The attempt never answers: it ends only by the step's time-out, a
+    /// cancel or a StopStep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hang: Option<bool>,
 }
 
 /// A failure answer.
@@ -177,8 +181,11 @@ impl Scenario {
         self.mode()?;
         for (step, answers) in &self.actions {
             for (i, a) in answers.iter().enumerate() {
-                a.outcome()
-                    .map_err(|e| err(format!("actions.{step}[{i}]: {e}")))?;
+                let several = a.outputs.is_some() || a.fail.is_some() || a.timeout == Some(true);
+                if !a.hangs() || several {
+                    a.outcome()
+                        .map_err(|e| err(format!("actions.{step}[{i}]: {e}")))?;
+                }
                 a.delay()
                     .map_err(|e| err(format!("actions.{step}[{i}]: {e}")))?;
             }
@@ -214,21 +221,31 @@ impl Scenario {
         self.principal.as_deref().unwrap_or(DEFAULT_PRINCIPAL)
     }
 
-    /// The answer to attempt `attempt` (1-based) of `step`: the last answer repeats.
-    pub fn answer(&self, step: &str, attempt: usize) -> Option<&Answer> {
+    /// The answer to the `nth` request (1-based) that `step` makes in one
+    /// execution — every attempt, poll and loop iteration counts — the last
+    /// answer repeating.
+    pub fn answer(&self, step: &str, nth: usize) -> Option<&Answer> {
         let answers = self.actions.get(step)?;
-        answers.get(attempt.saturating_sub(1)).or(answers.last())
+        answers.get(nth.saturating_sub(1)).or(answers.last())
     }
 }
 
 impl Answer {
     /// The engine outcome of this answer.
+    ///
+    /// A hanging answer has none: check [`Answer::hangs`] first.
     pub fn outcome(&self) -> Result<Outcome, ScenarioError> {
         let given = usize::from(self.outputs.is_some())
             + usize::from(self.fail.is_some())
-            + usize::from(self.timeout == Some(true));
+            + usize::from(self.timeout == Some(true))
+            + usize::from(self.hangs());
         if given > 1 {
-            return Err(err("an answer is outputs, fail or timeout, not several"));
+            return Err(err(
+                "an answer is outputs, fail, timeout or hang, not several",
+            ));
+        }
+        if self.hangs() {
+            return Err(err("a hanging answer never ends, so it has no outcome"));
         }
         if self.timeout == Some(true) {
             return Ok(Outcome::TimedOut);
@@ -258,6 +275,11 @@ impl Answer {
                 .clone()
                 .unwrap_or_else(|| serde_json::json!({})),
         })
+    }
+
+    /// Whether the attempt never answers (`hang: true`).
+    pub fn hangs(&self) -> bool {
+        self.hang == Some(true)
     }
 
     /// How long the attempt takes.
@@ -371,15 +393,54 @@ fn scalar(v: &Value) -> String {
     match v {
         Value::Object(_) => "{}".into(),
         Value::Array(_) => "[]".into(),
+        Value::String(s) if plain(s) => s.clone(),
         // JSON string syntax is valid YAML double-quoted syntax.
         Value::String(s) => serde_json::to_string(s).unwrap_or_default(),
         other => other.to_string(),
     }
 }
 
+/// Whether a string reads back as the same string when written unquoted:
+/// word characters and `/.:@+-`, starting with a letter, and not a word
+/// YAML reads as a boolean or null.
+fn plain(s: &str) -> bool {
+    let starts_well = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    let word = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_/.:@+-".contains(c));
+    let special = matches!(
+        s.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "y" | "n" | "on" | "off" | "null"
+    );
+    starts_well && word && !special && !s.ends_with(':')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_strings_stay_strings() {
+        for s in [
+            "Reject",
+            "PT0S",
+            "arn:aws:iam::111122223333:user/alice",
+            "v1.2.3",
+            "yes",
+            "No",
+            "null",
+            "1e3",
+            "a: b",
+            "x:",
+            "-x",
+            "",
+        ] {
+            let mut out = String::new();
+            emit_yaml(&serde_json::json!({"k": s}), 0, &mut out);
+            let back: serde_json::Value = serde_saphyr::from_str(&out).expect("reads back");
+            assert_eq!(back["k"], s, "{out}");
+        }
+    }
 
     #[test]
     fn full_round_trip() {

@@ -7,7 +7,13 @@
 //! is left it still advances to the next deadline, so an unanswered
 //! approval times out exactly when SSM would time it out. Only a wait with
 //! no deadline and no event left ends the run as Waiting. At equal times,
-//! scenario events come first, then action answers, then timers.
+//! action answers come first (an answer given `after` nothing arrives the
+//! moment it is requested), then scenario events, then timers.
+//!
+//! Answers are taken per step in request order: the nth request a step
+//! makes in an execution (every attempt, poll and loop iteration counts)
+//! gets the step's nth answer, the last one repeating; an answer with
+//! `hang: true` never arrives.
 
 use crate::clock::{DurationMs, SimTime};
 use crate::execution::{
@@ -158,7 +164,7 @@ struct Pending {
     attempt: u32,
 }
 
-struct Driver<'a> {
+struct Driver<'a, 'o, 'f> {
     scenario: &'a Scenario,
     resolver: &'a dyn DocumentResolver,
     options: &'a SimulationOptions,
@@ -167,6 +173,22 @@ struct Driver<'a> {
     pending: Vec<Pending>,
     seq: u64,
     transitions: u64,
+    /// Requests made so far, per execution and step.
+    requests: BTreeMap<(usize, String), usize>,
+    observer: Option<&'o mut Observer<'f>>,
+    stopped: bool,
+}
+
+/// What [`simulate_observed`] shows each state of the top-level execution.
+pub type Observer<'a> = dyn FnMut(&Execution, SimTime) -> Flow + 'a;
+
+/// Whether a simulation goes on after an observer has seen a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep running.
+    Continue,
+    /// Stop here: the simulation returns the state just observed.
+    Stop,
 }
 
 /// Run `runbook` under `scenario`.
@@ -193,6 +215,50 @@ pub fn simulate(
     resolver: &dyn DocumentResolver,
     options: &SimulationOptions,
 ) -> Result<Simulation, SimulateError> {
+    run_simulation(runbook, scenario, resolver, options, None)
+}
+
+/// Run `runbook` under `scenario`, showing `observer` the top-level
+/// execution after every transition it makes (and once after the start),
+/// with the time of the transition; the observer may stop the run there.
+///
+/// This is how a model checker's counter-example is replayed up to its
+/// violating state.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ssm_runbook_engine::runbook::Runbook;
+/// use ssm_runbook_engine::scenario::Scenario;
+/// use ssm_runbook_engine::simulate::{simulate_observed, Flow, NoDocuments, SimulationOptions};
+/// use ssm_runbook_engine::validate::validate_text;
+/// use ssm_runbook_engine::execution::Status;
+/// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: Nap\n  action: aws:sleep\n  inputs: {Duration: PT1M}\n").document.unwrap();
+/// let rb = Arc::new(Runbook::compile(doc, "Demo", "1").unwrap());
+/// let mut seen = Vec::new();
+/// let mut observe = |ex: &ssm_runbook_engine::execution::Execution, _at| {
+///     seen.push(ex.status());
+///     Flow::Continue
+/// };
+/// simulate_observed(rb, &Scenario::default(), &NoDocuments, &SimulationOptions::default(), &mut observe).unwrap();
+/// assert_eq!(seen, [Status::InProgress, Status::Success]);
+/// ```
+pub fn simulate_observed(
+    runbook: Arc<Runbook>,
+    scenario: &Scenario,
+    resolver: &dyn DocumentResolver,
+    options: &SimulationOptions,
+    observer: &mut dyn FnMut(&Execution, SimTime) -> Flow,
+) -> Result<Simulation, SimulateError> {
+    run_simulation(runbook, scenario, resolver, options, Some(observer))
+}
+
+fn run_simulation(
+    runbook: Arc<Runbook>,
+    scenario: &Scenario,
+    resolver: &dyn DocumentResolver,
+    options: &SimulationOptions,
+    observer: Option<&mut Observer<'_>>,
+) -> Result<Simulation, SimulateError> {
     let start = scenario.start_time()?;
     let mode = scenario.mode()?;
     let parameters = start_parameters::parse_values(&runbook.document, &scenario.parameters)
@@ -208,6 +274,9 @@ pub fn simulate(
         pending: Vec::new(),
         seq: 0,
         transitions: 0,
+        requests: BTreeMap::new(),
+        observer,
+        stopped: false,
     };
     let mut root = Execution::new(runbook, config);
     let events = root
@@ -220,8 +289,11 @@ pub fn simulate(
         )
         .map_err(|r| SimulateError::Parameters(r.message))?;
     driver.executions.push(root);
+    driver.observe(0, start);
     driver.handle(0, events, start)?;
-    driver.run(start)?;
+    if !driver.stopped {
+        driver.run(start)?;
+    }
     let mut executions = driver.executions.into_iter();
     let execution = executions.next().ok_or(SimulateError::TooLong(0))?;
     Ok(Simulation {
@@ -231,7 +303,19 @@ pub fn simulate(
     })
 }
 
-impl Driver<'_> {
+impl Driver<'_, '_, '_> {
+    /// Show the observer the top-level execution after a transition.
+    fn observe(&mut self, ex: usize, at: SimTime) {
+        if ex != 0 {
+            return;
+        }
+        if let (Some(observer), Some(root)) = (self.observer.as_mut(), self.executions.first()) {
+            if observer(root, at) == Flow::Stop {
+                self.stopped = true;
+            }
+        }
+    }
+
     fn note(&mut self, at: SimTime, execution: usize, what: Happening) {
         let execution_id = self.executions[execution].id().to_owned();
         self.timeline.push(TimelineEntry {
@@ -285,10 +369,23 @@ impl Driver<'_> {
         request: ActionRequest,
         now: SimTime,
     ) -> Result<(), SimulateError> {
-        let (outcome, delay) = match self
-            .scenario
-            .answer(&request.step_name, request.attempt as usize)
-        {
+        let nth = self
+            .requests
+            .entry((ex, request.step_name.clone()))
+            .or_default();
+        *nth += 1;
+        let (outcome, delay) = match self.scenario.answer(&request.step_name, *nth) {
+            Some(a) if a.hangs() => {
+                self.note(
+                    now,
+                    ex,
+                    Happening::Note(format!(
+                        "step {} hangs: it never answers (hang: true)",
+                        request.step_name
+                    )),
+                );
+                return Ok(());
+            }
             Some(a) => (a.outcome()?, a.delay()?),
             None if self.options.strict => {
                 return Err(SimulateError::Unanswered {
@@ -439,8 +536,12 @@ impl Driver<'_> {
         if self.transitions > self.options.max_transitions {
             return Err(SimulateError::TooLong(self.options.max_transitions));
         }
+        if self.stopped {
+            return Ok(());
+        }
         match self.executions[ex].apply(input, now) {
             Ok(events) => {
+                self.observe(ex, now);
                 self.handle(ex, events, now)?;
                 self.child_done(ex, now)
             }
@@ -465,7 +566,7 @@ impl Driver<'_> {
         }
         events.sort();
         let mut next_event = 0;
-        loop {
+        while !self.stopped {
             self.transitions += 1;
             if self.transitions > self.options.max_transitions {
                 return Err(SimulateError::TooLong(self.options.max_transitions));
@@ -484,20 +585,20 @@ impl Driver<'_> {
                 .filter_map(|(i, e)| e.next_deadline().map(|t| (t, i)))
                 .min();
             let candidates = [
-                event_at.map(|t| (t, 0u8)),
-                answer.map(|(t, _)| (t, 1u8)),
+                answer.map(|(t, _)| (t, 0u8)),
+                event_at.map(|t| (t, 1u8)),
                 deadline.map(|(t, _)| (t, 2u8)),
             ];
             let Some((_, kind)) = candidates.into_iter().flatten().min() else {
                 return Ok(());
             };
             match kind {
-                0 => {
+                1 => {
                     let (at, i) = events[next_event];
                     next_event += 1;
                     self.event(i, at)?;
                 }
-                1 => {
+                0 => {
                     let Some((_, i)) = answer else { continue };
                     let p = self.pending.remove(i);
                     let Some(ex) = self.index_of(&p.execution_id) else {
@@ -533,6 +634,7 @@ impl Driver<'_> {
                 }
             }
         }
+        Ok(())
     }
 
     fn event(&mut self, i: usize, at: SimTime) -> Result<(), SimulateError> {
@@ -546,7 +648,13 @@ impl Driver<'_> {
         self.apply(0, Input::Advance, at)?;
         match action {
             EventAction::Stop(stop) => {
+                if self.stopped {
+                    return Ok(());
+                }
                 let result = self.executions[0].apply(Input::Stop(stop), at);
+                if result.is_ok() {
+                    self.observe(0, at);
+                }
                 let refused = result
                     .as_ref()
                     .err()
@@ -583,6 +691,9 @@ impl Driver<'_> {
                         );
                     }
                 }
+                if self.stopped {
+                    return Ok(());
+                }
                 let result = self.executions[0].apply(
                     Input::Signal {
                         signal,
@@ -591,6 +702,9 @@ impl Driver<'_> {
                     },
                     at,
                 );
+                if result.is_ok() {
+                    self.observe(0, at);
+                }
                 let refused = result
                     .as_ref()
                     .err()

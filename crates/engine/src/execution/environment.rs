@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 pub struct Environment {
     /// Principals who may send Approve and Reject.
     pub principals: Vec<String>,
+    /// Also offer Approve and Reject from each approver the waiting
+    /// approval step lists (after its resolution), before `principals`.
+    pub listed_approvers: bool,
     /// Outcomes to try per external step, by step name. Steps not listed
     /// succeed with an empty response or fail with FailureType Action.
     pub outcomes: BTreeMap<String, Vec<Outcome>>,
@@ -62,7 +65,16 @@ impl Execution {
                     decisions,
                     ..
                 } => {
+                    let mut senders: Vec<&String> = Vec::new();
+                    if env.listed_approvers {
+                        senders.extend(approvers.iter());
+                    }
                     for p in &env.principals {
+                        if !senders.contains(&p) {
+                            senders.push(p);
+                        }
+                    }
+                    for p in senders {
                         let listed = approvers.iter().any(|a| super::principal_matches(a, p));
                         let decided = decisions
                             .iter()

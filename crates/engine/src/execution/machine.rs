@@ -880,7 +880,12 @@ impl Execution {
         self.set_step_status(frame.exec, status, ev);
     }
 
-    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+    /// Check the execution's internal invariants (one running step at a
+    /// time per level, records consistent with the active steps, timers
+    /// only while running, …): `Err` names the first one broken. Debug
+    /// builds check them after every transition; a model checker calls
+    /// this on every state it explores.
+    pub fn check_invariants(&self) -> Result<(), String> {
         let running: Vec<&StepExecution> = self
             .steps
             .iter()

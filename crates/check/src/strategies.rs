@@ -1,0 +1,195 @@
+//! proptest support: strategies for event schedules of a runbook and for
+//! random valid runbooks, and [`check_schedules`], which runs a runbook
+//! under random schedules against a property and shrinks a failure to a
+//! minimal schedule.
+//!
+//! A *schedule* is a list of choices; at each state the next choice picks
+//! one of the model's moves (modulo their number), and when the list runs
+//! out the first move is taken until the execution ends. Shrinking makes
+//! the list shorter and its choices smaller, so a minimal failing schedule
+//! reads as "mostly the first thing that can happen". Random testing
+//! complements the exhaustive checker for state spaces too big to explore.
+
+use crate::model::Model;
+use crate::property::{Pattern, Property};
+use crate::trace::Trace;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+
+/// Most moves a schedule run takes before it stops.
+pub const MAX_SCHEDULE_MOVES: usize = 1_000;
+
+/// A strategy for schedules of up to `max_len` choices.
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// let mut runner = TestRunner::deterministic();
+/// let schedule = ssm_runbook_check::strategies::schedule(8).new_tree(&mut runner).unwrap().current();
+/// assert!(schedule.len() <= 8);
+/// ```
+pub fn schedule(max_len: usize) -> impl Strategy<Value = Vec<u32>> {
+    proptest::collection::vec(0u32..16, 0..=max_len)
+}
+
+/// Run `model` under `schedule` from initial choice `start`: the trace, and
+/// whether it ended (a final status, or nothing left to do).
+pub fn run_schedule(model: &Model, start: usize, schedule: &[u32]) -> Option<(Trace, bool)> {
+    let first = Trace::replay(model, start, &[])?;
+    let (mut ex, mut now) = (first.last, first.at);
+    let mut choices = Vec::new();
+    let mut next = schedule.iter();
+    let mut ended = false;
+    for _ in 0..MAX_SCHEDULE_MOVES {
+        let mut moves = model.moves(&ex, now);
+        if moves.is_empty() {
+            ended = true;
+            break;
+        }
+        let c = next.next().copied().unwrap_or(0) % moves.len() as u32;
+        choices.push(c);
+        let (input, at) = moves.swap_remove(c as usize);
+        if ex.apply(input, at).is_err() {
+            // An internal error: the trace ends with the refused move.
+            break;
+        }
+        now = at;
+    }
+    Trace::replay(model, start, &choices).map(|t| (t, ended))
+}
+
+/// Whether `property` fails on `trace`: state patterns on any state of it,
+/// path patterns when the trace `ended`. `sometimes` never fails a single
+/// path.
+pub fn fails_on(property: &Property, model: &Model, trace: &Trace, ended: bool) -> bool {
+    let Some(mut ex) = model.initial(&trace.start).ok() else {
+        return false;
+    };
+    let mut states = vec![ex.clone()];
+    for m in &trace.moves {
+        if m.refused.is_none() && ex.apply(m.input.clone(), m.at).is_ok() {
+            states.push(ex.clone());
+        }
+    }
+    match &property.pattern {
+        Pattern::Never(c) => states.iter().any(|s| c(s)),
+        Pattern::Always(c) => states.iter().any(|s| !c(s)),
+        Pattern::Sometimes(_) => false,
+        Pattern::Eventually(c) => ended && !states.iter().any(|s| c(s)),
+        Pattern::Before { first, then } => {
+            let mut seen = false;
+            states.iter().any(|s| {
+                seen |= first(s);
+                !seen && then(s)
+            })
+        }
+        Pattern::After { trigger, then } => {
+            let mut owed = false;
+            for s in &states {
+                owed = (owed || trigger(s)) && !then(s);
+            }
+            ended && owed
+        }
+    }
+}
+
+/// Run `model` under random schedules (and random initial choices) and
+/// check `property` on each; on failure, return the trace of a minimal
+/// (shrunk) failing schedule.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ssm_runbook_check::{config::CheckConfig, model::Model, property::Property, strategies::check_schedules};
+/// use ssm_runbook_engine::{runbook::Runbook, validate::validate_text, execution::Status};
+/// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: Gate\n  action: aws:approve\n  inputs: {Approvers: ['arn:aws:iam::111122223333:user/alice']}\n").document.unwrap();
+/// let model = Model::new(Arc::new(Runbook::compile(doc, "Demo", "1").unwrap()), &CheckConfig::default()).unwrap();
+/// let never_fails = Property::never("never fails", |ex| ex.status() == Status::Failed);
+/// let trace = check_schedules(&model, &never_fails, 64).unwrap_err();
+/// assert_eq!(trace.moves.len(), 1); // shrunk to the single Reject
+/// ```
+pub fn check_schedules(model: &Model, property: &Property, cases: u32) -> Result<(), Box<Trace>> {
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        rng_algorithm: proptest::test_runner::RngAlgorithm::ChaCha,
+        ..Config::default()
+    });
+    let starts = model.starts().len().max(1);
+    let strategy = (0..starts, schedule(64));
+    let result = runner.run(&strategy, |(start, choices)| {
+        let Some((trace, ended)) = run_schedule(model, start, &choices) else {
+            return Ok(());
+        };
+        if fails_on(property, model, &trace, ended) {
+            return Err(TestCaseError::fail(property.name.clone()));
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(TestError::Fail(_, (start, choices))) => match run_schedule(model, start, &choices) {
+            Some((trace, _)) => Err(Box::new(trace)),
+            None => Ok(()),
+        },
+        Err(TestError::Abort(_)) => Ok(()),
+    }
+}
+
+/// A strategy for small valid runbooks (YAML text) with approval gates,
+/// pauses, sleeps, external actions and a branch, each with a random
+/// `onFailure` — for tests that need many shapes of runbook.
+///
+/// ```
+/// use proptest::strategy::{Strategy, ValueTree};
+/// use proptest::test_runner::TestRunner;
+/// let mut runner = TestRunner::deterministic();
+/// let text = ssm_runbook_check::strategies::runbook().new_tree(&mut runner).unwrap().current();
+/// let report = ssm_runbook_engine::validate::validate_text(&text);
+/// assert!(report.document.is_some());
+/// ```
+pub fn runbook() -> impl Strategy<Value = String> {
+    let step = (0u8..5, 0u8..3, 1u8..3);
+    proptest::collection::vec(step, 1..6).prop_map(|steps| {
+        let n = steps.len();
+        let mut text = String::from(
+            "schemaVersion: '0.3'\nparameters:\n  Go: {type: String, allowedValues: ['yes', 'no'], default: 'yes'}\nmainSteps:\n",
+        );
+        for (i, (kind, on_failure, approvers)) in steps.into_iter().enumerate() {
+            let name = format!("S{i}");
+            text.push_str(&format!("- name: {name}\n"));
+            let on_failure = match on_failure {
+                1 => "Continue".to_owned(),
+                2 if i + 1 < n => format!("step:S{}", i + 1),
+                _ => "Abort".to_owned(),
+            };
+            let branch = kind == 3 && i + 1 < n;
+            if !branch {
+                text.push_str(&format!("  onFailure: {on_failure}\n"));
+            }
+            match kind {
+                0 => {
+                    text.push_str("  action: aws:approve\n  timeoutSeconds: 600\n  inputs:\n    Approvers:\n");
+                    for a in 0..approvers {
+                        text.push_str(&format!(
+                            "    - arn:aws:iam::111122223333:user/approver{a}\n"
+                        ));
+                    }
+                    text.push_str(&format!("    MinRequiredApprovals: {approvers}\n"));
+                }
+                1 => text.push_str("  action: aws:pause\n  timeoutSeconds: 300\n  inputs: {}\n"),
+                3 if branch => text.push_str(&format!(
+                    "  action: aws:branch\n  inputs:\n    Choices:\n    - {{NextStep: S{}, Variable: '{{{{ Go }}}}', StringEquals: 'yes'}}\n    Default: End\n",
+                    i + 1
+                )),
+                2 | 3 => text.push_str("  action: aws:sleep\n  inputs: {Duration: PT1M}\n"),
+                _ => text.push_str(
+                    "  action: aws:executeAwsApi\n  timeoutSeconds: 120\n  inputs: {Service: ssm, Api: ListDocuments}\n",
+                ),
+            }
+        }
+        if text.contains("Default: End") {
+            text.push_str("- name: End\n  action: aws:sleep\n  isEnd: true\n  inputs: {Duration: PT1S}\n");
+        }
+        text
+    })
+}

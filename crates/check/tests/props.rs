@@ -1,0 +1,69 @@
+//! Property tests with the crate's own strategies: on random valid
+//! runbooks, random schedules keep the engine's invariants, every final
+//! status a random schedule reaches is one the exhaustive checker reports
+//! (with a witness that replays), and a violated property shrinks to a
+//! counter-example no longer than the checker's shortest.
+
+use proptest::prelude::*;
+use ssm_runbook_check::config::CheckConfig;
+use ssm_runbook_check::explore::{Checker, Verdict};
+use ssm_runbook_check::model::Model;
+use ssm_runbook_check::property::Property;
+use ssm_runbook_check::strategies::{check_schedules, run_schedule, runbook, schedule};
+use ssm_runbook_engine::execution::Status;
+use ssm_runbook_engine::runbook::Runbook;
+use ssm_runbook_engine::validate::validate_text;
+use std::sync::Arc;
+
+fn model(text: &str) -> Model {
+    let report = validate_text(text);
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| d.severity != ssm_runbook_engine::diagnostic::Severity::Error),
+        "the strategy made an invalid runbook:\n{text}\n{:?}",
+        report.diagnostics
+    );
+    let doc = report.document.expect("document");
+    let rb = Arc::new(Runbook::compile(doc, "Random", "1").expect("compiles"));
+    let config = CheckConfig::from_yaml("explore: {stop: [Cancel]}\n").expect("config");
+    Model::new(rb, &config).expect("model")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_schedules_stay_within_the_checkers_outcomes(text in runbook(), choices in schedule(24), start in 0usize..2) {
+        let model = model(&text);
+        let report = Checker::new(model.clone()).run(None);
+        prop_assert!(report.stats.complete, "{text}");
+        prop_assert!(!report.violated(), "a built-in property fails on\n{text}");
+        let (trace, ended) = run_schedule(&model, start % model.starts().len(), &choices).expect("runs");
+        prop_assert!(trace.last.check_invariants().is_ok());
+        if ended {
+            let status = trace.last.status();
+            prop_assert!(
+                report.outcomes.iter().any(|(s, _)| *s == status),
+                "{status} reached by a schedule but not by the checker:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn shrinking_finds_a_counterexample_as_short_as_the_checkers() {
+    let text = "schemaVersion: '0.3'\nmainSteps:\n- name: Wait\n  action: aws:sleep\n  inputs: {Duration: PT1M}\n- name: Gate\n  action: aws:approve\n  timeoutSeconds: 60\n  inputs: {Approvers: ['arn:aws:iam::111122223333:user/alice', 'arn:aws:iam::111122223333:user/bob'], MinRequiredApprovals: 2}\n";
+    let model = model(text);
+    let never_fails = || Property::never("never fails", |ex| ex.status() == Status::Failed);
+    let shrunk = check_schedules(&model, &never_fails(), 256).expect_err("a Reject fails it");
+    let report = Checker::new(model.clone())
+        .property(never_fails())
+        .run(None);
+    let p = report.properties.last().expect("the property");
+    assert_eq!(p.verdict, Verdict::Violated);
+    let shortest = p.trace.as_ref().expect("counter-example").moves.len();
+    assert_eq!(shortest, 2, "the sleep's timer, then a Reject");
+    assert_eq!(shrunk.moves.len(), shortest);
+}
