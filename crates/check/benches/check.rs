@@ -9,9 +9,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ssm_runbook_check::config::CheckConfig;
-use ssm_runbook_check::model::Model;
+use ssm_runbook_check::model::{Model, Move, World};
 use ssm_runbook_engine::clock::SimTime;
-use ssm_runbook_engine::execution::{Execution, Input};
 use ssm_runbook_engine::runbook::Runbook;
 use ssm_runbook_engine::validate::validate_text;
 use stateright::Checker as _;
@@ -51,8 +50,8 @@ fn generated(gates: usize, approvers: usize) -> String {
 struct Stateright(Model);
 
 impl stateright::Model for Stateright {
-    type State = (Execution, SimTime);
-    type Action = (Input, SimTime);
+    type State = (World, SimTime);
+    type Action = Move;
 
     fn init_states(&self) -> Vec<Self::State> {
         let t = self.0.start_time();
@@ -68,9 +67,9 @@ impl stateright::Model for Stateright {
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
-        let mut ex = last.0.clone();
-        ex.apply(action.0, action.1).ok()?;
-        Some((ex, action.1))
+        let mut world = last.0.clone();
+        self.0.apply(&mut world, &action).ok()?;
+        Some((world, action.at))
     }
 
     // Stateright stops once every property is decided; an `always` that

@@ -1,6 +1,7 @@
 //! Breadth-first exploration with fingerprint deduplication.
 //!
-//! States are `(Execution, time, property memory)`; each is fingerprinted
+//! States are `(World, time, property memory)` — the execution, its
+//! children — each fingerprinted
 //! with a fixed-key 128-bit hash (xxh3), so runs are deterministic and the
 //! visited set holds 16 bytes a state. Breadth-first order makes the first
 //! violation found a shortest one. Only the frontier holds whole
@@ -8,11 +9,12 @@
 //! move that reached it, and traces are rebuilt by replaying those indices
 //! ([`crate::trace`]). This module decides verdicts; it prints nothing.
 
-use crate::model::Model;
+use crate::model::{Model, World};
 use crate::property::{Pattern, Property};
 use crate::trace::Trace;
 use ssm_runbook_engine::clock::SimTime;
 use ssm_runbook_engine::execution::{Execution, Status};
+
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::time::{Duration, Instant};
@@ -185,7 +187,7 @@ struct Node {
 }
 
 struct Entry {
-    ex: Execution,
+    ex: World,
     now: SimTime,
     memory: u64,
     node: u32,
@@ -413,7 +415,7 @@ impl Checker {
             }
             let last = moves.len() - 1;
             let mut parent = Some(ex);
-            for (i, (input, at)) in moves.into_iter().enumerate() {
+            for (i, m) in moves.into_iter().enumerate() {
                 stats.transitions += 1;
                 // The last move takes the parent itself: one clone fewer.
                 let mut next = match (i == last, parent.take()) {
@@ -425,7 +427,7 @@ impl Checker {
                     }
                     (_, None) => break,
                 };
-                if next.apply(input, at).is_err() {
+                if self.model.apply(&mut next, &m).is_err() {
                     if self.builtins.no_internal_error && builtin_found[1].is_none() {
                         builtin_found[1] = Some(Found {
                             node,
@@ -434,6 +436,7 @@ impl Checker {
                     }
                     continue;
                 }
+                let at = m.at;
                 let memory = remember(memory, &next);
                 if !visited.insert(fingerprint(&next, at, memory)) {
                     continue;
@@ -619,7 +622,7 @@ fn verdict(
 }
 
 /// The fingerprint of a state: a fixed-key 128-bit hash.
-fn fingerprint(ex: &Execution, now: SimTime, memory: u64) -> u128 {
+fn fingerprint(ex: &World, now: SimTime, memory: u64) -> u128 {
     let mut h = Xxh3Default::new();
     ex.hash(&mut h);
     now.hash(&mut h);

@@ -49,6 +49,16 @@ use std::time::Duration;
 /// Build a checker for `runbook` from a configuration: the model, the
 /// properties (checked against the runbook), the limits and built-ins.
 pub fn checker(runbook: Arc<Runbook>, config: &CheckConfig) -> Result<Checker, ConfigError> {
+    checker_with_documents(runbook, std::collections::BTreeMap::new(), config)
+}
+
+/// [`checker`], with the runbooks `aws:executeAutomation` steps may start
+/// (by document name).
+pub fn checker_with_documents(
+    runbook: Arc<Runbook>,
+    documents: std::collections::BTreeMap<String, Arc<Runbook>>,
+    config: &CheckConfig,
+) -> Result<Checker, ConfigError> {
     let mut properties = Vec::with_capacity(config.properties.len());
     for (i, value) in config.properties.iter().enumerate() {
         let p = Property::from_value(value, &runbook)
@@ -61,7 +71,7 @@ pub fn checker(runbook: Arc<Runbook>, config: &CheckConfig) -> Result<Checker, C
         }
         properties.push(p);
     }
-    let model = Model::new(runbook, config)?;
+    let model = Model::with_documents(runbook, documents, config)?;
     let defaults = Limits::default();
     let l = &config.limits;
     let limits = Limits {

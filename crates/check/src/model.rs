@@ -2,23 +2,26 @@
 //!
 //! It owns the initial states (one per parameter assignment and mode, each
 //! an execution started exactly as `ssm-runbook run` starts one, so
-//! counter-examples replay) and the moves in each state: the engine's
-//! enabled inputs, except that a timer already due fires before anything
-//! else (a later deadline never fires before an earlier one, and nothing
-//! overtakes a due one). It explores nothing itself.
+//! counter-examples replay), the moves in each state — the engine's enabled
+//! inputs, except that time only passes to the earliest deadline of any
+//! execution and a due timer fires before anything else — and applying a
+//! move, which drives child executions (`aws:executeAutomation`) the way
+//! the simulator does: started at once, cancelled with their parent, and
+//! reported to the parent when they end. It explores nothing itself.
 
 use crate::config::{CheckConfig, ConfigError};
 use indexmap::IndexMap;
 use serde_json::Value;
 use ssm_runbook_engine::clock::SimTime;
 use ssm_runbook_engine::execution::{
-    Environment, Execution, ExecutionConfig, Input, Mode, Outcome, StopType,
+    Environment, Event, Execution, ExecutionConfig, Input, Mode, Outcome, Refusal, StopType,
 };
 use ssm_runbook_engine::runbook::Runbook;
 use ssm_runbook_engine::scenario::{Answer, DEFAULT_PRINCIPAL, DEFAULT_START_MS};
 use ssm_runbook_engine::simulate::SimulationOptions;
 use ssm_runbook_engine::start_parameters;
 use std::collections::BTreeMap;
+use std::ops::Deref;
 use std::sync::Arc;
 
 /// Most parameter assignments × modes explored.
@@ -31,6 +34,66 @@ pub struct Start {
     pub parameters: IndexMap<String, Value>,
     /// The mode.
     pub mode: Mode,
+}
+
+/// A state of the model: the execution under check and the child
+/// executions it started, in start order. It dereferences to the top-level
+/// execution, which is what properties look at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct World {
+    /// The execution under check.
+    pub root: Execution,
+    /// Child executions, in start order.
+    pub children: Vec<Execution>,
+}
+
+impl Deref for World {
+    type Target = Execution;
+    fn deref(&self) -> &Execution {
+        &self.root
+    }
+}
+
+impl World {
+    /// The execution at `index`: 0 is the root, then the children.
+    pub fn execution(&self, index: usize) -> Option<&Execution> {
+        match index {
+            0 => Some(&self.root),
+            i => self.children.get(i - 1),
+        }
+    }
+
+    fn execution_mut(&mut self, index: usize) -> Option<&mut Execution> {
+        match index {
+            0 => Some(&mut self.root),
+            i => self.children.get_mut(i - 1),
+        }
+    }
+
+    /// Every execution, root first.
+    pub fn executions(&self) -> impl Iterator<Item = &Execution> {
+        std::iter::once(&self.root).chain(&self.children)
+    }
+
+    fn index_of(&self, id: &str) -> Option<usize> {
+        self.executions().position(|e| e.id() == id)
+    }
+
+    /// The engine's invariants, over every execution.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.executions().try_for_each(Execution::check_invariants)
+    }
+}
+
+/// One move: an input for one execution of a [`World`] at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// Which execution: 0 is the root, then the children in start order.
+    pub target: usize,
+    /// The input.
+    pub input: Input,
+    /// When.
+    pub at: SimTime,
 }
 
 /// A runbook and its environment.
@@ -47,26 +110,32 @@ pub struct Start {
 #[derive(Debug, Clone)]
 pub struct Model {
     runbook: Arc<Runbook>,
+    documents: BTreeMap<String, Arc<Runbook>>,
     env: Environment,
     starts: Vec<Start>,
     answers: BTreeMap<String, Vec<Answer>>,
 }
 
 impl Model {
-    /// Build the model of `runbook` under `config`.
+    /// Build the model of `runbook` under `config`, with no child runbooks.
     pub fn new(runbook: Arc<Runbook>, config: &CheckConfig) -> Result<Model, ConfigError> {
-        for flat in runbook.steps() {
-            if flat.step.action.name() == "aws:executeAutomation" {
-                return Err(ConfigError::new(format!(
-                    "step {} runs a child runbook (aws:executeAutomation): check does not explore child executions yet; check the child runbook on its own",
-                    flat.step.name
-                )));
-            }
-        }
+        Model::with_documents(runbook, BTreeMap::new(), config)
+    }
+
+    /// Build the model of `runbook` under `config`; `aws:executeAutomation`
+    /// steps start the runbooks of `documents` (by document name). A child
+    /// runbook that is not there makes its step fail, as in `run`.
+    pub fn with_documents(
+        runbook: Arc<Runbook>,
+        documents: BTreeMap<String, Arc<Runbook>>,
+        config: &CheckConfig,
+    ) -> Result<Model, ConfigError> {
         let mut answers = BTreeMap::new();
         let mut outcomes = BTreeMap::new();
         for (step, list) in &config.actions {
-            if runbook.index_of(step).is_none() {
+            let known = runbook.index_of(step).is_some()
+                || documents.values().any(|d| d.index_of(step).is_some());
+            if !known {
                 return Err(ConfigError::new(format!(
                     "actions.{step}: the runbook has no step named '{step}'"
                 )));
@@ -133,6 +202,7 @@ impl Model {
         let starts = assignments(&runbook, config, &modes)?;
         let model = Model {
             runbook,
+            documents,
             env,
             starts,
             answers,
@@ -171,9 +241,10 @@ impl Model {
         SimTime(DEFAULT_START_MS)
     }
 
-    /// The started execution for one initial choice, built exactly as the
-    /// simulator builds one from a scenario.
-    pub fn initial(&self, start: &Start) -> Result<Execution, ConfigError> {
+    /// The started state for one initial choice: the execution built
+    /// exactly as the simulator builds one from a scenario, and any child it
+    /// starts at once.
+    pub fn initial(&self, start: &Start) -> Result<World, ConfigError> {
         let options = SimulationOptions::default();
         let parameters = start_parameters::parse_values(&self.runbook.document, &start.parameters)
             .map_err(|e| {
@@ -184,24 +255,204 @@ impl Model {
             })?;
         let mut config = ExecutionConfig::new(options.execution_id, DEFAULT_PRINCIPAL);
         config.seed = options.seed;
-        let mut ex = Execution::new(self.runbook.clone(), config);
-        ex.apply(
-            Input::Start {
-                parameters: parameters.into_iter().collect(),
-                mode: start.mode,
+        let mut world = World {
+            root: Execution::new(self.runbook.clone(), config),
+            children: Vec::new(),
+        };
+        self.apply(
+            &mut world,
+            &Move {
+                target: 0,
+                input: Input::Start {
+                    parameters: parameters.into_iter().collect(),
+                    mode: start.mode,
+                },
+                at: self.start_time(),
             },
-            self.start_time(),
         )
         .map_err(|r| ConfigError::new(format!("the execution does not start: {r}")))?;
-        Ok(ex)
+        Ok(world)
     }
 
-    /// The moves in a state at time `now`, in a fixed order.
-    pub fn moves(&self, ex: &Execution, now: SimTime) -> Vec<(Input, SimTime)> {
-        if let Some(due) = ex.next_deadline().filter(|d| *d <= now) {
-            return vec![(Input::Advance, due.max(now))];
+    /// The moves in a state at time `now`, in a fixed order: the root's
+    /// enabled inputs, then each child's action outcomes, then time passing
+    /// to the earliest deadline of any execution. A due deadline is the only
+    /// move. (Signals and stops reach only the root, as in a scenario; a
+    /// child ends by its actions, its time-outs, or its parent's cancel.)
+    pub fn moves(&self, world: &World, now: SimTime) -> Vec<Move> {
+        let deadline = world
+            .executions()
+            .enumerate()
+            .filter_map(|(i, e)| e.next_deadline().map(|t| (t, i)))
+            .min();
+        if let Some((due, target)) = deadline.filter(|(t, _)| *t <= now) {
+            return vec![Move {
+                target,
+                input: Input::Advance,
+                at: due.max(now),
+            }];
         }
-        ex.enabled_inputs(&self.env, now)
+        let mut out = Vec::new();
+        for (target, e) in world.executions().enumerate() {
+            for (input, at) in e.enabled_inputs(&self.env, now) {
+                let keep = match input {
+                    Input::Advance => false,
+                    Input::ActionFinished { .. } => true,
+                    _ => target == 0,
+                };
+                if keep {
+                    out.push(Move { target, input, at });
+                }
+            }
+        }
+        if let Some((t, target)) = deadline {
+            out.push(Move {
+                target,
+                input: Input::Advance,
+                at: t.max(now),
+            });
+        }
+        out
+    }
+
+    /// Apply a move, then drive its consequences as the simulator does:
+    /// start requested children, cancel children whose parent is
+    /// cancelled, and report ended children to their parents. A refused
+    /// move changes nothing.
+    pub fn apply(&self, world: &mut World, m: &Move) -> Result<(), Refusal> {
+        let Some(ex) = world.execution_mut(m.target) else {
+            return Err(Refusal {
+                exception: ssm_runbook_engine::execution::Exception::UnknownRequest,
+                message: format!("no execution {}", m.target),
+            });
+        };
+        let events = ex.apply(m.input.clone(), m.at)?;
+        self.handle(world, m.target, events, m.at);
+        self.child_done(world, m.target, m.at);
+        Ok(())
+    }
+
+    fn apply_quiet(&self, world: &mut World, target: usize, input: Input, at: SimTime) {
+        let Some(ex) = world.execution_mut(target) else {
+            return;
+        };
+        if let Ok(events) = ex.apply(input, at) {
+            self.handle(world, target, events, at);
+            self.child_done(world, target, at);
+        }
+    }
+
+    fn handle(&self, world: &mut World, ex: usize, events: Vec<Event>, at: SimTime) {
+        for event in events {
+            match event {
+                Event::ChildRequested(request) => self.start_child(world, ex, request, at),
+                Event::ChildCancelRequested { execution_id } => {
+                    if let Some(child) = world.index_of(&execution_id) {
+                        self.apply_quiet(world, child, Input::Stop(StopType::Cancel), at);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn start_child(
+        &self,
+        world: &mut World,
+        parent: usize,
+        request: ssm_runbook_engine::execution::ChildRequest,
+        at: SimTime,
+    ) {
+        let Some(parent_ex) = world.execution(parent) else {
+            return;
+        };
+        let not_started = |world: &mut World, reason: String| {
+            self.apply_quiet(
+                world,
+                parent,
+                Input::ChildNotStarted {
+                    request_id: request.request_id.clone(),
+                    reason,
+                },
+                at,
+            );
+        };
+        let Some(runbook) = self.documents.get(&request.document_name).cloned() else {
+            let why = format!(
+                "AutomationDefinitionNotFoundException: runbook {} for step {} is not known (give it with --documents)",
+                request.document_name, request.step_name
+            );
+            return not_started(world, why);
+        };
+        let wire: IndexMap<String, Vec<String>> = request.parameters.clone().into_iter().collect();
+        let parameters = match start_parameters::parse(&runbook.document, &wire) {
+            Ok(p) => p,
+            Err(e) => {
+                let why = format!(
+                    "InvalidAutomationExecutionParametersException: child runbook {} refused its parameters: {e}",
+                    request.document_name
+                );
+                return not_started(world, why);
+            }
+        };
+        // The same configuration the simulator gives a child.
+        let parent_cfg = parent_ex.config().clone();
+        let mut config =
+            ExecutionConfig::new(request.execution_id.clone(), parent_cfg.executed_by.clone());
+        config.parent_execution_id = Some(parent_ex.id().to_owned());
+        config.depth = parent_cfg.depth + 1;
+        config.seed = parent_cfg
+            .seed
+            .wrapping_add(1 + world.children.len() as u64)
+            .wrapping_mul(0x9e37_79b9);
+        config.limits = parent_cfg.limits.clone();
+        let mut child = Execution::new(runbook, config);
+        let Ok(events) = child.apply(
+            Input::Start {
+                parameters: parameters.into_iter().collect(),
+                mode: Mode::Auto,
+            },
+            at,
+        ) else {
+            return;
+        };
+        world.children.push(child);
+        let ix = world.children.len();
+        self.handle(world, ix, events, at);
+        self.child_done(world, ix, at);
+    }
+
+    /// If execution `ix` has ended and its parent waits for it, tell the parent.
+    fn child_done(&self, world: &mut World, ix: usize, at: SimTime) {
+        let Some(child) = world.execution(ix) else {
+            return;
+        };
+        if !child.status().is_terminal() {
+            return;
+        }
+        let Some(parent) = child
+            .config()
+            .parent_execution_id
+            .as_deref()
+            .and_then(|p| world.index_of(p))
+        else {
+            return;
+        };
+        let Some((request_id, execution_id)) =
+            world.execution(parent).and_then(|p| p.pending_child())
+        else {
+            return;
+        };
+        if execution_id != child.id() {
+            return;
+        }
+        let input = Input::ChildFinished {
+            request_id,
+            execution_id,
+            status: child.status(),
+            outputs: child.output_values(),
+        };
+        self.apply_quiet(world, parent, input, at);
     }
 
     /// The scenario answer that gives `outcome` for `step`.
@@ -381,6 +632,13 @@ mod tests {
         let t0 = m.start_time();
         assert_eq!(m.moves(&ex, t0).len(), 2, "Cancel and the timer");
         let later = SimTime(t0.0 + 60_000);
-        assert_eq!(m.moves(&ex, later), vec![(Input::Advance, later)]);
+        assert_eq!(
+            m.moves(&ex, later),
+            vec![Move {
+                target: 0,
+                input: Input::Advance,
+                at: later
+            }]
+        );
     }
 }

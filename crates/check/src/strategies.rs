@@ -48,12 +48,12 @@ pub fn run_schedule(model: &Model, start: usize, schedule: &[u32]) -> Option<(Tr
         }
         let c = next.next().copied().unwrap_or(0) % moves.len() as u32;
         choices.push(c);
-        let (input, at) = moves.swap_remove(c as usize);
-        if ex.apply(input, at).is_err() {
+        let m = moves.swap_remove(c as usize);
+        if model.apply(&mut ex, &m).is_err() {
             // An internal error: the trace ends with the refused move.
             break;
         }
-        now = at;
+        now = m.at;
     }
     Trace::replay(model, start, &choices).map(|t| (t, ended))
 }
@@ -62,13 +62,18 @@ pub fn run_schedule(model: &Model, start: usize, schedule: &[u32]) -> Option<(Tr
 /// path patterns when the trace `ended`. `sometimes` never fails a single
 /// path.
 pub fn fails_on(property: &Property, model: &Model, trace: &Trace, ended: bool) -> bool {
-    let Some(mut ex) = model.initial(&trace.start).ok() else {
+    let Some(mut world) = model.initial(&trace.start).ok() else {
         return false;
     };
-    let mut states = vec![ex.clone()];
+    let mut states = vec![world.root.clone()];
     for m in &trace.moves {
-        if m.refused.is_none() && ex.apply(m.input.clone(), m.at).is_ok() {
-            states.push(ex.clone());
+        let applied = crate::model::Move {
+            target: m.target,
+            input: m.input.clone(),
+            at: m.at,
+        };
+        if m.refused.is_none() && model.apply(&mut world, &applied).is_ok() {
+            states.push(world.root.clone());
         }
     }
     match &property.pattern {
@@ -95,7 +100,8 @@ pub fn fails_on(property: &Property, model: &Model, trace: &Trace, ended: bool) 
 
 /// Run `model` under random schedules (and random initial choices) and
 /// check `property` on each; on failure, return the trace of a minimal
-/// (shrunk) failing schedule.
+/// (shrunk) failing schedule. The random source has a fixed seed, so
+/// results are reproducible.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -108,12 +114,16 @@ pub fn fails_on(property: &Property, model: &Model, trace: &Trace, ended: bool) 
 /// assert_eq!(trace.moves.len(), 1); // shrunk to the single Reject
 /// ```
 pub fn check_schedules(model: &Model, property: &Property, cases: u32) -> Result<(), Box<Trace>> {
-    let mut runner = TestRunner::new(Config {
+    // A fixed seed: the same model and property give the same answer.
+    let rng = proptest::test_runner::TestRng::deterministic_rng(
+        proptest::test_runner::RngAlgorithm::ChaCha,
+    );
+    let config = Config {
         cases,
         failure_persistence: None,
-        rng_algorithm: proptest::test_runner::RngAlgorithm::ChaCha,
         ..Config::default()
-    });
+    };
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let starts = model.starts().len().max(1);
     let strategy = (0..starts, schedule(64));
     let result = runner.run(&strategy, |(start, choices)| {

@@ -8,16 +8,18 @@
 //! stops become timed events, and time-outs need nothing (the simulator
 //! advances to each deadline itself).
 
-use crate::model::{Model, Start};
+use crate::model::{Model, Move as ModelMove, Start, World};
 use indexmap::IndexMap;
 use ssm_runbook_engine::clock::{DurationMs, SimTime};
-use ssm_runbook_engine::execution::{Execution, Input, Mode, Refusal};
+use ssm_runbook_engine::execution::{Input, Mode, Refusal};
 use ssm_runbook_engine::scenario::{Answer, DEFAULT_PRINCIPAL, Scenario, ScenarioEvent};
 use std::collections::BTreeMap;
 
 /// One move of a trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Move {
+    /// Which execution it went to: 0 is the root, then its children.
+    pub target: usize,
     /// What the environment did.
     pub input: Input,
     /// When.
@@ -34,7 +36,7 @@ pub struct Trace {
     /// The moves, in order.
     pub moves: Vec<Move>,
     /// The last state.
-    pub last: Execution,
+    pub last: World,
     /// Its time.
     pub at: SimTime,
 }
@@ -44,23 +46,28 @@ impl Trace {
     /// `None` when the indices do not fit the model (a bug in the caller).
     pub fn replay(model: &Model, start: usize, choices: &[u32]) -> Option<Trace> {
         let start = model.starts().get(start)?.clone();
-        let mut ex = model.initial(&start).ok()?;
+        let mut world = model.initial(&start).ok()?;
         let mut now = model.start_time();
         let mut moves = Vec::with_capacity(choices.len());
         for &i in choices {
-            let (input, at) = model.moves(&ex, now).into_iter().nth(i as usize)?;
-            let mut next = ex.clone();
-            let refused = next.apply(input.clone(), at).err();
+            let m = model.moves(&world, now).into_iter().nth(i as usize)?;
+            let mut next = world.clone();
+            let refused = model.apply(&mut next, &m).err();
             if refused.is_none() {
-                ex = next;
-                now = at;
+                world = next;
+                now = m.at;
             }
-            moves.push(Move { input, at, refused });
+            moves.push(Move {
+                target: m.target,
+                input: m.input,
+                at: m.at,
+                refused,
+            });
         }
         Some(Trace {
             start,
             moves,
-            last: ex,
+            last: world,
             at: now,
         })
     }
@@ -74,28 +81,35 @@ impl Trace {
             mode: (self.start.mode == Mode::Interactive).then(|| "Interactive".to_owned()),
             ..Scenario::default()
         };
-        // Answers per step in request order; None until answered.
+        // Answers per step in request order; None until answered. Each
+        // execution counts its own requests, and the scenario keys answers
+        // by step name alone, as the simulator reads them.
         let mut slots: IndexMap<String, Vec<Option<Answer>>> = IndexMap::new();
         // request id → (step, slot, requested at)
         let mut open: BTreeMap<String, (String, usize, SimTime)> = BTreeMap::new();
-        let Ok(mut ex) = model.initial(&self.start) else {
+        let Ok(mut world) = model.initial(&self.start) else {
             return scenario;
         };
-        let mut note_requests = |ex: &Execution, at: SimTime, slots: &mut IndexMap<_, Vec<_>>| {
-            for request in ex.pending_actions() {
-                if !open.contains_key(&request.request_id) {
-                    let list: &mut Vec<Option<Answer>> =
-                        slots.entry(request.step_name.clone()).or_default();
-                    list.push(None);
-                    open.insert(
-                        request.request_id.clone(),
-                        (request.step_name.clone(), list.len() - 1, at),
-                    );
+        let mut note_requests = |world: &World, at: SimTime, slots: &mut IndexMap<_, Vec<_>>| {
+            for ex in world.executions() {
+                for request in ex.pending_actions() {
+                    if !open.contains_key(&request.request_id) {
+                        let list: &mut Vec<Option<Answer>> =
+                            slots.entry(request.step_name.clone()).or_default();
+                        let nth = request_index(ex, &request.step_name);
+                        while list.len() < nth {
+                            list.push(None);
+                        }
+                        open.insert(
+                            request.request_id.clone(),
+                            (request.step_name.clone(), nth - 1, at),
+                        );
+                    }
                 }
             }
             open.clone()
         };
-        let mut known = note_requests(&ex, start_time, &mut slots);
+        let mut known = note_requests(&world, start_time, &mut slots);
         for m in &self.moves {
             let offset = DurationMs(m.at.0 - start_time.0).to_iso();
             match &m.input {
@@ -149,15 +163,20 @@ impl Trace {
                 | Input::ChildFinished { .. }
                 | Input::ChildNotStarted { .. } => {}
             }
-            if m.refused.is_none() && ex.apply(m.input.clone(), m.at).is_ok() {
-                known = note_requests(&ex, m.at, &mut slots);
+            let applied = ModelMove {
+                target: m.target,
+                input: m.input.clone(),
+                at: m.at,
+            };
+            if m.refused.is_none() && model.apply(&mut world, &applied).is_ok() {
+                known = note_requests(&world, m.at, &mut slots);
             }
         }
         // A request still open at the end of the trace needs no answer: the
         // replay has passed the state of interest by the time it is asked.
-        let still_open: Vec<String> = ex
-            .pending_actions()
-            .into_iter()
+        let still_open: Vec<String> = world
+            .executions()
+            .flat_map(|e| e.pending_actions())
             .map(|r| r.request_id)
             .collect();
         for id in still_open {
@@ -186,4 +205,15 @@ impl Trace {
         }
         scenario
     }
+}
+
+/// Which request (1-based) of its step the pending request of `step` in
+/// `ex` is: the requests every execution of the step has made so far.
+fn request_index(ex: &ssm_runbook_engine::execution::Execution, step: &str) -> usize {
+    ex.step_executions()
+        .iter()
+        .filter(|s| s.step_name == step)
+        .map(|s| s.requests as usize)
+        .sum::<usize>()
+        .max(1)
 }

@@ -11,8 +11,9 @@ use ssm_runbook_check::model::Model;
 use ssm_runbook_check::trace::Trace;
 use ssm_runbook_engine::runbook::Runbook;
 use ssm_runbook_engine::scenario::Scenario;
-use ssm_runbook_engine::simulate::{Flow, NoDocuments, SimulationOptions, simulate_observed};
+use ssm_runbook_engine::simulate::{Flow, SimulationOptions, simulate_observed};
 use ssm_runbook_engine::validate::validate_text;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,11 +28,43 @@ fn fixtures() -> Vec<PathBuf> {
     cases
 }
 
+/// The child runbooks of a fixture (`documents/NAME.yaml`), by name.
+fn documents(case: &Path) -> BTreeMap<String, Arc<Runbook>> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(case.join("documents")) else {
+        return out;
+    };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("name")
+            .to_owned();
+        let text = std::fs::read_to_string(&path).expect("child runbook");
+        let doc = validate_text(&text).document.expect("child parses");
+        out.insert(
+            name.clone(),
+            Arc::new(Runbook::compile(doc, name, "1").expect("compiles")),
+        );
+    }
+    out
+}
+
 fn check(runbook: &str, config: &str) -> (Report, Model) {
+    check_with(runbook, config, BTreeMap::new())
+}
+
+fn check_with(
+    runbook: &str,
+    config: &str,
+    documents: BTreeMap<String, Arc<Runbook>>,
+) -> (Report, Model) {
     let doc = validate_text(runbook).document.expect("runbook parses");
     let rb = Arc::new(Runbook::compile(doc, "Runbook", "1").expect("compiles"));
     let config = CheckConfig::from_yaml(config).expect("config");
-    let checker = ssm_runbook_check::checker(rb, &config).expect("checker");
+    let checker =
+        ssm_runbook_check::checker_with_documents(rb, documents, &config).expect("checker");
     let report = checker.run(None);
     (report, checker.model().clone())
 }
@@ -59,7 +92,13 @@ fn summary(report: &Report) -> Value {
 
 /// Print the trace as a scenario, read it back, and run it: the simulator
 /// must pass through the trace's last state at the trace's last time.
-fn replays(runbook: &str, model: &Model, trace: &Trace, what: &str) {
+fn replays(
+    runbook: &str,
+    documents: &BTreeMap<String, Arc<Runbook>>,
+    model: &Model,
+    trace: &Trace,
+    what: &str,
+) {
     let text = trace.to_scenario(model).to_yaml();
     let scenario = Scenario::from_yaml(&text)
         .unwrap_or_else(|e| panic!("{what}: the scenario does not parse: {e}\n{text}"));
@@ -81,7 +120,7 @@ fn replays(runbook: &str, model: &Model, trace: &Trace, what: &str) {
     let sim = simulate_observed(
         rb,
         &scenario,
-        &NoDocuments,
+        documents,
         &SimulationOptions::default(),
         &mut observe,
     )
@@ -105,7 +144,8 @@ fn fixtures_match_their_pinned_results_and_every_trace_replays() {
             .to_owned();
         let runbook = std::fs::read_to_string(case.join("runbook.yaml")).expect("runbook.yaml");
         let config = std::fs::read_to_string(case.join("check.yaml")).unwrap_or_default();
-        let (report, model) = check(&runbook, &config);
+        let docs = documents(&case);
+        let (report, model) = check_with(&runbook, &config, docs.clone());
         let got = serde_json::to_string_pretty(&summary(&report)).expect("json") + "\n";
         let expected_path = case.join("expected.json");
         if update {
@@ -119,6 +159,7 @@ fn fixtures_match_their_pinned_results_and_every_trace_replays() {
         for (status, trace) in &report.outcomes {
             replays(
                 &runbook,
+                &docs,
                 &model,
                 trace,
                 &format!("{name}: witness of {status}"),
@@ -127,7 +168,7 @@ fn fixtures_match_their_pinned_results_and_every_trace_replays() {
         for p in &report.properties {
             if let Some(t) = &p.trace {
                 if t.moves.iter().all(|m| m.refused.is_none()) {
-                    replays(&runbook, &model, t, &format!("{name}: {}", p.name));
+                    replays(&runbook, &docs, &model, t, &format!("{name}: {}", p.name));
                 }
             }
         }
@@ -140,8 +181,8 @@ fn exploration_is_deterministic() {
     for case in fixtures() {
         let runbook = std::fs::read_to_string(case.join("runbook.yaml")).expect("runbook.yaml");
         let config = std::fs::read_to_string(case.join("check.yaml")).unwrap_or_default();
-        let (a, model) = check(&runbook, &config);
-        let (b, _) = check(&runbook, &config);
+        let (a, model) = check_with(&runbook, &config, documents(&case));
+        let (b, _) = check_with(&runbook, &config, documents(&case));
         assert_eq!(summary(&a), summary(&b), "{}", case.display());
         let scenarios = |r: &Report| {
             r.properties
@@ -202,7 +243,7 @@ fn the_shared_benchmark_runbook_checks() {
     for p in &report.properties {
         assert_ne!(p.verdict, Verdict::Unknown, "{}", p.name);
         if let Some(t) = &p.trace {
-            replays(&runbook, &model, t, &p.name);
+            replays(&runbook, &BTreeMap::new(), &model, t, &p.name);
         }
     }
     eprintln!("{}", summary(&report));

@@ -8,7 +8,7 @@
 //! This module reads files, draws the progress bar and renders the report;
 //! the exploration is the library's.
 
-use crate::run_cmd::load_runbook;
+use crate::run_cmd::{load_documents, load_runbook};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value, json};
 use ssm_runbook_check::config::CheckConfig;
@@ -37,6 +37,9 @@ pub struct Args {
     /// next to it, when that file exists).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// A directory of runbooks that aws:executeAutomation steps may start (file name = document name).
+    #[arg(long)]
+    pub documents: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -85,8 +88,13 @@ pub fn run(args: &Args) -> u8 {
                 || args.runbook.display().to_string(),
                 |p| p.display().to_string(),
             );
-            let checker = ssm_runbook_check::checker(Arc::new(runbook), &config)
-                .map_err(|e| format!("{where_}: {e}"))?;
+            let documents = match &args.documents {
+                Some(dir) => load_documents(dir)?,
+                None => Default::default(),
+            };
+            let checker =
+                ssm_runbook_check::checker_with_documents(Arc::new(runbook), documents, &config)
+                    .map_err(|e| format!("{where_}: {e}"))?;
             Ok((checker, path))
         })();
     let (checker, _config) = match prepared {

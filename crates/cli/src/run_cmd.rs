@@ -86,7 +86,8 @@ pub fn load_runbook(path: &Path) -> Result<Runbook, String> {
     Runbook::compile(doc, name, "1").map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn load_documents(dir: &Path) -> Result<BTreeMap<String, Arc<Runbook>>, String> {
+/// The runbooks of a `--documents` directory, by document name.
+pub fn load_documents(dir: &Path) -> Result<BTreeMap<String, Arc<Runbook>>, String> {
     let mut out = BTreeMap::new();
     for found in crate::files::expand(&[dir.to_path_buf()]) {
         match found {

@@ -1,17 +1,18 @@
 //! `ssm-runbook serve`: run the SSM Automation emulator as an HTTP server
 //! that AWS SDKs and the AWS CLI can be pointed at (`--endpoint-url`).
 //!
-//! This module only reads the arguments, the principals file and the
-//! runbooks to preload, binds the socket and waits for Ctrl-C; the
-//! transport is `ssm_runbook_server::http`. Exit status: 0 after Ctrl-C,
-//! 1 if the server fails, 2 for usage or input errors.
+//! This module only reads the arguments, the principals and answers files
+//! and the runbooks to preload, opens (and so replays) the journal of
+//! `--state-dir`, binds the socket and waits for Ctrl-C; the transport is
+//! `ssm_runbook_server::http`. Exit status: 0 after Ctrl-C, 1 if the server
+//! fails, 2 for usage or input errors.
 
 use crate::files::{Found, expand};
 use crate::run_cmd::load_runbook;
+use ssm_runbook_engine::service::answers::ScriptedAnswers;
 use ssm_runbook_server::http::DEFAULT_PRINCIPAL;
-use ssm_runbook_server::{
-    Clock, Context, ServerConfig, ServerState, Service, ServiceConfig, SimTime, handle,
-};
+use ssm_runbook_server::journal::Journal;
+use ssm_runbook_server::{Clock, ServerConfig, ServerState, Service, ServiceConfig, SimTime};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -56,6 +57,14 @@ pub struct Args {
     /// Where the virtual clock starts (RFC 3339).
     #[arg(long, default_value = DEFAULT_START)]
     pub start: String,
+    /// A directory for the journal of inputs: every change is made durable
+    /// before it is answered, and replayed when the server starts again.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// A YAML file of answers for external actions, by document and step
+    /// (`Deploy: {CallApi: [{fail: {type: Throttling}}, {outputs: {}}]}`).
+    #[arg(long)]
+    pub answers: Option<PathBuf>,
 }
 
 /// Run `serve`; returns the exit status.
@@ -124,9 +133,40 @@ fn prepare(args: &Args) -> Result<ServerState, String> {
         default_principal: args.default_principal.clone(),
         ..ServerConfig::default()
     };
-    let state = ServerState::new(Service::new(ServiceConfig::default()), config);
+    let mut service = match &args.answers {
+        None => Service::new(ServiceConfig::default()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let answers = ScriptedAnswers::from_yaml(&text)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Service::with_handler(ServiceConfig::default(), Box::new(answers))
+        }
+    };
+    let state = match &args.state_dir {
+        None => ServerState::new(service, config),
+        Some(dir) => {
+            let (journal, replay) = Journal::open(dir, &mut service).map_err(|e| e.to_string())?;
+            for warning in &replay.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if replay.entries > 0 {
+                eprintln!(
+                    "replayed {} journal entries from {}",
+                    replay.entries,
+                    journal.path().display()
+                );
+            }
+            ServerState::new(service, config).with_journal(journal, replay.last_now)
+        }
+    };
     if let Some(dir) = &args.documents {
-        preload(&state, dir, &args.default_principal)?;
+        preload(
+            &state,
+            dir,
+            &args.default_principal,
+            args.state_dir.is_some(),
+        )?;
     }
     Ok(state)
 }
@@ -149,12 +189,15 @@ fn read_principals(path: &Path) -> Result<BTreeMap<String, String>, String> {
     }
 }
 
-/// Create every runbook under `dir` through `CreateDocument`.
-fn preload(state: &ServerState, dir: &Path, principal: &str) -> Result<(), String> {
-    let service = state.service();
-    let mut service = service
-        .lock()
-        .map_err(|_| "the service lock is poisoned".to_string())?;
+/// Create every runbook under `dir` through `CreateDocument`. With a
+/// journal (`keep_existing`), documents the journal already created are left
+/// as they are.
+fn preload(
+    state: &ServerState,
+    dir: &Path,
+    principal: &str,
+    keep_existing: bool,
+) -> Result<(), String> {
     for found in expand(&[dir.to_path_buf()]) {
         let path = match found {
             Found::File(path) => path,
@@ -163,6 +206,13 @@ fn preload(state: &ServerState, dir: &Path, principal: &str) -> Result<(), Strin
             }
         };
         let runbook = load_runbook(&path)?;
+        if keep_existing {
+            let name = serde_json::json!({ "Name": runbook.name }).to_string();
+            let known = state.submit("AmazonSSM.DescribeDocument", name.as_bytes(), principal);
+            if known.status == 200 {
+                continue;
+            }
+        }
         let content = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let is_json = path
@@ -174,15 +224,10 @@ fn preload(state: &ServerState, dir: &Path, principal: &str) -> Result<(), Strin
             "DocumentType": "Automation",
             "DocumentFormat": if is_json { "JSON" } else { "YAML" },
         });
-        let ctx = Context {
-            principal: principal.to_owned(),
-            now: state.now(),
-        };
-        let answer = handle(
-            &mut service,
+        let answer = state.submit(
             "AmazonSSM.CreateDocument",
             body.to_string().as_bytes(),
-            &ctx,
+            principal,
         );
         if answer.status != 200 {
             return Err(format!(

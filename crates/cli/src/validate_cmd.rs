@@ -5,8 +5,9 @@
 use crate::files::{self, Found};
 use crate::render::{self, Checked};
 use ssm_runbook_engine::diagnostic::{Code, Severity};
-use ssm_runbook_engine::validate::validate_bytes;
-use std::path::PathBuf;
+use ssm_runbook_engine::limits::Limits;
+use ssm_runbook_engine::validate::{Report, oversized, validate_bytes};
+use std::path::{Path, PathBuf};
 
 /// Output formats of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,11 +55,9 @@ pub fn run(args: &Args) -> u8 {
     let mut io_failed = false;
     for found in files::expand(&args.paths) {
         match found {
-            Found::File(path) => match std::fs::read(&path) {
-                Ok(bytes) => {
-                    let mut report = validate_bytes(&bytes);
+            Found::File(path) => match check_file(&path) {
+                Ok((mut report, text)) => {
                     report.diagnostics.retain(|d| !ignored.contains(&d.code));
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
                     checked.push(Checked { path, text, report });
                 }
                 Err(e) => {
@@ -90,4 +89,23 @@ pub fn run(args: &Args) -> u8 {
     } else {
         0
     }
+}
+
+/// Read and validate one file; gives the report and the text (for
+/// excerpts). A file over `max_document_bytes` is refused from its size
+/// alone, without being read, so a huge file costs no memory; valid UTF-8
+/// is kept without a second copy.
+fn check_file(path: &Path) -> std::io::Result<(Report, String)> {
+    let len = std::fs::metadata(path)?.len();
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    if let Some(report) = oversized(len, &Limits::default()) {
+        return Ok((report, String::new()));
+    }
+    let bytes = std::fs::read(path)?;
+    let report = validate_bytes(&bytes);
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Ok((report, text))
 }

@@ -164,3 +164,35 @@ fn input_errors_exit_2() {
     let out = run(&["check", "examples/broken.yaml"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn child_runbooks_come_from_documents() {
+    let case = "crates/check/tests/fixtures/child-runbook";
+    let runbook = format!("{case}/runbook.yaml");
+    let config = format!("{case}/check.yaml");
+    let documents = format!("{case}/documents");
+    let out = expect(
+        &[
+            "check",
+            &runbook,
+            "--config",
+            &config,
+            "--documents",
+            &documents,
+            "--format",
+            "json",
+        ],
+        1,
+    );
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    let child = v["properties"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "child can succeed"))
+        .expect("property");
+    assert_eq!(child["holds"], true);
+    // Without the child runbook, the configuration names an unknown step.
+    let out = run(&["check", &runbook, "--config", &config]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no step named 'Resize'"), "{err}");
+}

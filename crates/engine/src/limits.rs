@@ -5,6 +5,22 @@
 //! content limit, 10 approvers, 100 loop iterations) are rules of the
 //! validator, not limits of the tool, and live with the rules. Each overrun is
 //! reported with the limit's field name and its value.
+//!
+//! [`Limits`] bounds parsing and validation. The other bounds sit with the
+//! state they protect, and `docs/security.md` lists them all with their
+//! defaults and errors:
+//!
+//! | bound | where | default |
+//! | --- | --- | --- |
+//! | steps started per execution | [`crate::execution::ExecutionLimits::max_steps_executed`] | 10,000 |
+//! | signals per execution | [`crate::execution::ExecutionLimits::max_signals`] | 10,000 |
+//! | nesting of child executions | [`crate::execution::ExecutionLimits::max_child_depth`] | 5 |
+//! | `aws:loop` iterations | `MaxIterations`, SSM's own rule (1–100) | 100 |
+//! | executions in flight / held | [`crate::service::ServiceConfig`] `max_concurrent_executions` / `max_executions` | 100 / 100,000 |
+//! | documents / versions | [`crate::service::ServiceConfig`] `max_documents` / `max_document_versions` | 500 / 1,000 |
+//! | start parameters and signal payloads | [`crate::service::executions::MAX_PARAMETER_ENTRIES`] and its siblings | 200 × 50 × 512 |
+//! | simulated transitions | [`crate::simulate::SimulationOptions::max_transitions`] | 1,000,000 |
+//! | request body | `ssm_runbook_server::MAX_BODY_BYTES` | 1 MiB |
 
 /// Bounds on what the parser and validator accept.
 ///

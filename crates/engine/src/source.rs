@@ -101,6 +101,22 @@ pub fn decode(bytes: &[u8]) -> Result<&str, ParseFailure> {
     })
 }
 
+/// Refuse a document of `len` bytes when it is over
+/// `limits.max_document_bytes`, naming the limit and both sizes.
+pub fn check_size(len: usize, limits: &Limits) -> Result<(), ParseFailure> {
+    if len <= limits.max_document_bytes {
+        return Ok(());
+    }
+    Err(ParseFailure {
+        message: format!(
+            "document is {len} bytes, over this tool's limit of {} bytes (limit max_document_bytes)",
+            limits.max_document_bytes
+        ),
+        position: None,
+        limit: true,
+    })
+}
+
 /// Parse text of the given format into a value tree, within `limits`.
 ///
 /// ```
@@ -112,17 +128,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, ParseFailure> {
 /// assert_eq!(e.position.unwrap().to_string(), "1:7");
 /// ```
 pub fn parse(text: &str, format: Format, limits: &Limits) -> Result<Value, ParseFailure> {
-    if text.len() > limits.max_document_bytes {
-        return Err(ParseFailure {
-            message: format!(
-                "document is {} bytes, over this tool's limit of {} bytes (limit max_document_bytes)",
-                text.len(),
-                limits.max_document_bytes
-            ),
-            position: None,
-            limit: true,
-        });
-    }
+    check_size(text.len(), limits)?;
     let text = text.trim_start_matches('\u{feff}');
     match format {
         Format::Json => parse_json(text, limits),

@@ -3,15 +3,17 @@
 //! or a hang.
 //!
 //! - a YAML alias bomb ("billion laughs", nested and wide);
-//! - 10,000-deep nesting, YAML flow and block style and JSON;
+//! - 10,000- and 100,000-deep nesting, YAML flow and block style and JSON;
 //! - invalid UTF-8, and binary data (a NUL byte);
 //! - a 5 MB runbook: over SSM's 64 KB limit (`SSM004`), and still validated;
-//! - a 20 MB file: over this tool's own 16 MiB limit (`SSM008`);
+//! - a 20 MB and a 50 MB file: over this tool's own 16 MiB limit
+//!   (`SSM008`), refused before the bytes are decoded or parsed;
 //! - an `allowedPattern` whose Unicode compilation used to take ~80 ms per
 //!   parameter (a 60 KB runbook took 83 s).
 //!
 //! There are no timing assertions here: `docs/benchmarks.md` ("Hostile
-//! input") records the measured time and memory of each input.
+//! input") and `docs/security.md` (from `fuzz/hostile-measure.sh`) record
+//! the measured time and memory of each input.
 //!
 //! Each input runs on a thread with an explicit 2 MiB stack (what a spawned
 //! thread gets by default), so these tests also check that the default
@@ -169,6 +171,42 @@ fn deep_json_object_is_refused() {
     let text = format!("{}1{}", "{\"a\":".repeat(DEEP), "}".repeat(DEEP));
     let report = validate(text.into_bytes());
     assert_single_error(&report, Code::LimitExceeded, &["max_nesting_depth"]);
+}
+
+/// 100,000 levels: ten times past where the reader stops, each refused
+/// with one error naming the limit (the YAML scanner may refuse flow
+/// collections first, with its own recursion limit).
+#[test]
+fn hundred_thousand_deep_documents_are_refused() {
+    const VERY_DEEP: usize = 100_000;
+    let documents = [
+        (
+            format!("a: {}{}\n", "[".repeat(VERY_DEEP), "]".repeat(VERY_DEEP)),
+            Format::Yaml,
+        ),
+        (
+            format!(
+                "a: {}1{}\n",
+                "{a: ".repeat(VERY_DEEP),
+                "}".repeat(VERY_DEEP)
+            ),
+            Format::Yaml,
+        ),
+        (format!("{}x\n", "- ".repeat(VERY_DEEP)), Format::Yaml),
+        (
+            format!("{}{}", "[".repeat(VERY_DEEP), "]".repeat(VERY_DEEP)),
+            Format::Json,
+        ),
+        (
+            format!("{}1{}", "{\"a\":".repeat(VERY_DEEP), "}".repeat(VERY_DEEP)),
+            Format::Json,
+        ),
+    ];
+    for (text, format) in documents {
+        let report = validate(text.into_bytes());
+        assert_eq!(report.format, Some(format));
+        assert_single_error(&report, Code::LimitExceeded, DEPTH_WORDS);
+    }
 }
 
 /// A runbook whose one input nests `depth` lists deep (plus 5 levels of
@@ -341,6 +379,26 @@ fn twenty_mb_is_over_this_tools_limit() {
     let report = validate(text.into_bytes());
     assert_single_error(&report, Code::LimitExceeded, &["max_document_bytes"]);
     assert!(report.diagnostics[0].message.contains("16777216"));
+}
+
+#[test]
+fn fifty_mb_is_refused_before_it_is_read() {
+    // 50 MB of valid YAML, and 50 MB with invalid UTF-8 at the end: the
+    // size is checked first, so neither is decoded or parsed.
+    let mut text = format!(
+        "schemaVersion: '0.3'\nmainSteps: []\ndescription: {}\n",
+        "x".repeat(50_000_000)
+    )
+    .into_bytes();
+    let report = validate(text.clone());
+    assert_single_error(&report, Code::LimitExceeded, &["max_document_bytes"]);
+    let message = &report.diagnostics[0].message;
+    assert!(message.contains(&text.len().to_string()), "{message}");
+    assert!(message.contains("16777216"), "{message}");
+    assert_eq!(report.format, None);
+    text.extend_from_slice(&[0xff, 0xfe]);
+    let report = validate(text);
+    assert_single_error(&report, Code::LimitExceeded, &["max_document_bytes"]);
 }
 
 // ----- expensive patterns -----------------------------------------------

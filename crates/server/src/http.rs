@@ -23,8 +23,14 @@
 //!
 //! The service lock is held only while [`handle`] runs (synchronously), never
 //! across an `await`, so a slow client holds only its own connection.
+//!
+//! With a [`Journal`] ([`ServerState::with_journal`]), every input that
+//! changed the service (a successful mutating request, a clock move, timers
+//! firing) is written to it under the service lock and made durable before
+//! any answer that could reveal it is sent.
 
-use crate::{Context, MAX_BODY_BYTES, Service, SimTime, handle};
+use crate::journal::{Entry, Journal, JournalError};
+use crate::{Context, MAX_BODY_BYTES, Service, SimTime, handle, is_mutating};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -104,6 +110,7 @@ pub struct ServerState {
     virtual_now: Arc<Mutex<SimTime>>,
     config: Arc<ServerConfig>,
     requests: Arc<AtomicU64>,
+    journal: Option<Arc<Journal>>,
 }
 
 impl ServerState {
@@ -118,10 +125,93 @@ impl ServerState {
             virtual_now: Arc::new(Mutex::new(start)),
             config: Arc::new(config),
             requests: Arc::new(AtomicU64::new(0)),
+            journal: None,
         }
     }
 
-    /// The shared service (for preloading documents or inspection).
+    /// The same state, journalling every input that changes the service to
+    /// `journal`. `last_now` is the instant of the last replayed entry: the
+    /// clock resumes from there (the virtual clock) or never goes below it
+    /// (the wall clock).
+    pub fn with_journal(mut self, journal: Journal, last_now: Option<SimTime>) -> ServerState {
+        if let Some(t) = last_now {
+            let mut now = lock(&self.virtual_now);
+            *now = (*now).max(t);
+        }
+        self.journal = Some(Arc::new(journal));
+        self
+    }
+
+    /// Handle one request as `POST /` does — journalled and durable, when
+    /// there is a journal, before this returns — from synchronous code
+    /// (preloading documents). Blocks on `fsync`; do not call it from an
+    /// async task.
+    pub fn submit(&self, target: &str, body: &[u8], principal: &str) -> crate::Response {
+        let (answer, seq) = self.apply(target, body, principal.to_owned());
+        match (seq, &self.journal) {
+            (Some(seq), Some(journal)) => match journal.sync(seq) {
+                Ok(()) => answer,
+                Err(e) => journal_failure(&e),
+            },
+            _ => answer,
+        }
+    }
+
+    /// Run `handle` under the service lock and journal what changed; gives
+    /// the answer and the journal sequence number to wait for (if any).
+    fn apply(
+        &self,
+        target: &str,
+        body: &[u8],
+        principal: String,
+    ) -> (crate::Response, Option<u64>) {
+        // The time is read under the service lock, so requests reach the
+        // service in time order.
+        let mut service = lock(&self.service);
+        let ctx = Context {
+            principal,
+            now: self.now(),
+        };
+        let Some(journal) = &self.journal else {
+            return (handle(&mut service, target, body, &ctx), None);
+        };
+        let mut seq = None;
+        if service.next_deadline().is_some_and(|d| d <= ctx.now) {
+            // Fire due timers here rather than in `handle`, which would not
+            // for a request it refuses early: the journal must say exactly
+            // when they fired.
+            service.tick(ctx.now);
+            match journal.append(&Entry::Tick { now: ctx.now }) {
+                Ok(n) => seq = Some(n),
+                Err(e) => return (journal_failure(&e), None),
+            }
+        }
+        let answer = handle(&mut service, target, body, &ctx);
+        // Only successful mutating requests change the service (refusals
+        // change nothing), and a body the service accepted was JSON, so UTF-8.
+        if answer.status == 200
+            && is_mutating(target)
+            && let Ok(text) = std::str::from_utf8(body)
+        {
+            let entry = Entry::Request {
+                now: ctx.now,
+                principal: ctx.principal,
+                target: target.to_owned(),
+                body: text.to_owned(),
+            };
+            match journal.append(&entry) {
+                Ok(n) => seq = Some(n),
+                Err(e) => return (journal_failure(&e), None),
+            }
+        }
+        // Reads wait for every line written before them, so they never
+        // reveal a change that is not durable yet.
+        let seq = seq.unwrap_or_else(|| journal.written());
+        (answer, Some(seq))
+    }
+
+    /// The shared service (for inspection). Changes made through it
+    /// bypass the journal; make them with [`ServerState::submit`].
     pub fn service(&self) -> Arc<Mutex<Service>> {
         Arc::clone(&self.service)
     }
@@ -147,6 +237,22 @@ impl ServerState {
             .clone()
     }
 
+    /// Wait until journal line `seq` is durable (at once when it is).
+    async fn durable(&self, seq: Option<u64>) -> Result<(), JournalError> {
+        let (Some(seq), Some(journal)) = (seq, &self.journal) else {
+            return Ok(());
+        };
+        if journal.is_synced(seq) {
+            return Ok(());
+        }
+        let journal = Arc::clone(journal);
+        match tokio::task::spawn_blocking(move || journal.sync(seq)).await {
+            Ok(result) => result,
+            // The blocking pool is shutting down: sync on this thread.
+            Err(_) => self.journal.as_ref().map_or(Ok(()), |j| j.sync(seq)),
+        }
+    }
+
     fn next_request_id(&self) -> String {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
         format!("00000000-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff_u64)
@@ -160,6 +266,19 @@ pub fn wall_now() -> SimTime {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     SimTime(ms)
+}
+
+/// The answer when the journal cannot take an input: the change was made in
+/// memory but cannot be made durable, so it is not acknowledged.
+fn journal_failure(e: &JournalError) -> crate::Response {
+    let name = "InternalServerError";
+    crate::Response {
+        status: 500,
+        body:
+            json!({"__type": name, "Message": format!("The change could not be made durable: {e}")})
+                .to_string(),
+        error_type: Some(name),
+    }
 }
 
 /// Lock a mutex, recovering from poisoning (the data stays consistent:
@@ -270,15 +389,23 @@ impl Drop for AbortOnDrop {
 /// Fire timers at the service's next deadline, waiting at most a second.
 async fn tick_wall_clock(state: ServerState) {
     loop {
-        let wait_ms = {
+        let (wait_ms, seq) = {
             let mut service = lock(&state.service);
             let now = state.now();
+            let due = service.next_deadline().is_some_and(|d| d <= now);
             service.tick(now);
-            service.next_deadline().map_or(MAX_TICK_WAIT_MS, |d| {
+            let seq = match &state.journal {
+                Some(journal) if due => journal.append(&Entry::Tick { now }).ok(),
+                _ => None,
+            };
+            let wait_ms = service.next_deadline().map_or(MAX_TICK_WAIT_MS, |d| {
                 d.0.saturating_sub(now.0)
                     .clamp(MIN_TICK_WAIT_MS, MAX_TICK_WAIT_MS)
-            })
+            });
+            (wait_ms, seq)
         };
+        // A failed journal makes every later request fail; nothing to do here.
+        let _ = state.durable(seq).await;
         tokio::time::sleep(Duration::from_millis(wait_ms.unsigned_abs())).await;
     }
 }
@@ -359,16 +486,10 @@ async fn operation(State(state): State<ServerState>, headers: HeaderMap, body: B
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let target = text("x-amz-target").unwrap_or_default();
     let principal = state.principal(text("authorization"));
-    let answer = {
-        // The time is read under the service lock, so requests reach the
-        // service in time order.
-        let mut service = lock(&state.service);
-        let ctx = Context {
-            principal,
-            now: state.now(),
-        };
-        handle(&mut service, target, &bytes, &ctx)
-    };
+    let (mut answer, seq) = state.apply(target, &bytes, principal);
+    if let Err(e) = state.durable(seq).await {
+        answer = journal_failure(&e);
+    }
     respond(&state, answer.status, answer.error_type, answer.body)
 }
 
@@ -399,17 +520,30 @@ async fn clock_post(State(state): State<ServerState>, headers: HeaderMap, body: 
         // sees the new time before its timers fired.
         let mut service = lock(&state.service);
         let mut now = lock(&state.virtual_now);
-        let target = clock_target(&bytes, *now);
-        if let Ok(t) = target {
+        clock_target(&bytes, *now).map(|t| {
             *now = t;
             service.tick(t);
-        }
-        target
+            state
+                .journal
+                .as_ref()
+                .map(|journal| journal.append(&Entry::Tick { now: t }))
+        })
     };
-    if let Err(message) = moved {
-        return error(&state, 400, "ValidationException", &message);
+    let seq = match moved {
+        Err(message) => return error(&state, 400, "ValidationException", &message),
+        Ok(None) => None,
+        Ok(Some(Ok(seq))) => Some(seq),
+        Ok(Some(Err(e))) => return journal_error(&state, &e),
+    };
+    if let Err(e) = state.durable(seq).await {
+        return journal_error(&state, &e);
     }
     clock_answer(&state)
+}
+
+fn journal_error(state: &ServerState, e: &JournalError) -> Response {
+    let answer = journal_failure(e);
+    respond(state, answer.status, answer.error_type, answer.body)
 }
 
 /// The instant a clock request asks for, from `now`.

@@ -60,6 +60,7 @@
 //! ```
 
 pub mod http;
+pub mod journal;
 
 pub use http::{Clock, ServerConfig, ServerState, serve, serve_with_shutdown};
 
@@ -94,6 +95,31 @@ pub const OPERATIONS: [&str; 14] = [
     "DescribeAutomationExecutions",
     "DescribeAutomationStepExecutions",
 ];
+
+/// The operations that can change the service's state (the rest only read
+/// it, apart from firing due timers).
+pub const MUTATING_OPERATIONS: [&str; 7] = [
+    "CreateDocument",
+    "UpdateDocument",
+    "DeleteDocument",
+    "UpdateDocumentDefaultVersion",
+    "StartAutomationExecution",
+    "StopAutomationExecution",
+    "SendAutomationSignal",
+];
+
+/// Whether the operation `target` names can change the service's state.
+///
+/// ```
+/// assert!(ssm_runbook_server::is_mutating("AmazonSSM.SendAutomationSignal"));
+/// assert!(!ssm_runbook_server::is_mutating("AmazonSSM.GetAutomationExecution"));
+/// assert!(!ssm_runbook_server::is_mutating("SendAutomationSignal"));
+/// ```
+pub fn is_mutating(target: &str) -> bool {
+    target
+        .strip_prefix(TARGET_PREFIX)
+        .is_some_and(|op| MUTATING_OPERATIONS.contains(&op))
+}
 
 /// The `__type` for an `X-Amz-Target` that names no operation.
 pub const UNKNOWN_OPERATION: &str = "UnknownOperationException";

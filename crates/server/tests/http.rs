@@ -3,8 +3,10 @@
 
 use serde_json::{Value, json};
 use ssm_runbook_server::http::{CLOCK_PATH, CONTENT_TYPE, DEFAULT_PRINCIPAL};
+use ssm_runbook_server::journal::Journal;
 use ssm_runbook_server::{
-    Clock, MAX_BODY_BYTES, ServerConfig, ServerState, Service, ServiceConfig, SimTime, serve,
+    Clock, Context, MAX_BODY_BYTES, ServerConfig, ServerState, Service, ServiceConfig, SimTime,
+    handle, serve,
 };
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
@@ -490,4 +492,372 @@ async fn shutdown_stops_the_server() {
         std::net::TcpStream::connect(addr).is_err(),
         "nothing listens"
     );
+}
+
+/// A fresh directory for one test's journal.
+fn temp_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ssm-runbook-http-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A server with a virtual clock at `T0`, `principals`, and a journal in `dir`.
+async fn start_journalled(
+    dir: &std::path::Path,
+    principals: BTreeMap<String, String>,
+) -> SocketAddr {
+    let mut service = Service::new(ServiceConfig::default());
+    let (journal, replay) = Journal::open(dir, &mut service).expect("journal");
+    assert_eq!(replay.entries, 0);
+    let config = ServerConfig {
+        clock: Clock::Virtual(SimTime(T0)),
+        principals,
+        ..ServerConfig::default()
+    };
+    let state = ServerState::new(service, config).with_journal(journal, None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(serve(listener, state));
+    addr
+}
+
+/// The approver `n`'s principal.
+fn approver(n: usize) -> String {
+    format!("arn:aws:iam::123456789012:user/approver-{n}")
+}
+
+/// 64 clients approve and reject the same executions at once: every
+/// approver's decision counts exactly once, nothing answers 5xx, no execution
+/// is lost, and the journal replays to the very same answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_approvers_count_once() {
+    const CLIENTS: usize = 64;
+    const EXECUTIONS: usize = 8;
+    // Nine of the ten approvers take part, so approvals stay Waiting.
+    const DECIDING: usize = 9;
+    let dir = temp_dir("concurrent");
+    let principals = (0..10).map(|n| (format!("AKIA{n}"), approver(n))).collect();
+    let addr = start_journalled(&dir, principals).await;
+    let approvers: Vec<String> = (0..10).map(approver).collect();
+    let content = format!(
+        "schemaVersion: '0.3'\nmainSteps:\n  - name: Approve\n    action: aws:approve\n    inputs:\n      Approvers: {approvers:?}\n      MinRequiredApprovals: 10\n"
+    );
+    let create = json!({"Content": content, "Name": "Quorum", "DocumentType": "Automation", "DocumentFormat": "YAML"});
+    assert_eq!(call(addr, "CreateDocument", create, None).await.status, 200);
+    let mut ids = Vec::new();
+    for _ in 0..EXECUTIONS {
+        let r = call(
+            addr,
+            "StartAutomationExecution",
+            json!({"DocumentName": "Quorum"}),
+            None,
+        )
+        .await;
+        ids.push(
+            r.json()["AutomationExecutionId"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
+    }
+
+    // Client k decides as approver k % 9 on every execution: Reject on the
+    // last two, Approve on the others.
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|k| {
+            let ids = ids.clone();
+            tokio::spawn(async move {
+                let key = format!("AKIA{}", k % DECIDING);
+                let mut accepted = Vec::new();
+                for (e, id) in ids.iter().enumerate() {
+                    let signal = if e >= EXECUTIONS - 2 {
+                        "Reject"
+                    } else {
+                        "Approve"
+                    };
+                    let body = json!({"AutomationExecutionId": id, "SignalType": signal});
+                    let r = call(addr, "SendAutomationSignal", body, Some(&key)).await;
+                    match r.status {
+                        200 => accepted.push((e, k % DECIDING)),
+                        400 => assert_eq!(
+                            r.json()["__type"],
+                            "InvalidAutomationSignalException",
+                            "{}",
+                            r.body
+                        ),
+                        _ => panic!("client {k}: {} {}", r.status, r.body),
+                    }
+                }
+                accepted
+            })
+        })
+        .collect();
+    let mut accepted = std::collections::BTreeMap::<(usize, usize), usize>::new();
+    for client in clients {
+        for decision in client.await.expect("a client") {
+            *accepted.entry(decision).or_default() += 1;
+        }
+    }
+
+    for (e, id) in ids.iter().enumerate() {
+        let exec = execution(addr, id).await;
+        let step = &exec["StepExecutions"][0];
+        let decisions = step["Outputs"]["ApproverDecisions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut who: Vec<String> = decisions
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+            .map(|d| d["Approver"].as_str().unwrap_or("?").to_string())
+            .collect();
+        who.sort();
+        if e >= EXECUTIONS - 2 {
+            // The first Reject ends the step; every later signal is refused.
+            assert_eq!(exec["AutomationExecutionStatus"], "Failed", "{exec}");
+            assert_eq!(who.len(), 1, "{exec}");
+            assert_eq!(
+                (0..DECIDING)
+                    .filter(|a| accepted.contains_key(&(e, *a)))
+                    .count(),
+                1
+            );
+        } else {
+            assert_eq!(exec["AutomationExecutionStatus"], "Waiting", "{exec}");
+            let mut expected: Vec<String> = (0..DECIDING).map(approver).collect();
+            expected.sort();
+            assert_eq!(who, expected, "each approver once");
+            for a in 0..DECIDING {
+                assert_eq!(
+                    accepted.get(&(e, a)),
+                    Some(&1),
+                    "execution {e}, approver {a}"
+                );
+            }
+        }
+    }
+    let r = call(addr, "DescribeAutomationExecutions", json!({}), None).await;
+    assert_eq!(
+        r.json()["AutomationExecutionMetadataList"]
+            .as_array()
+            .map(Vec::len),
+        Some(EXECUTIONS)
+    );
+
+    // The journal rebuilds the same state, decision order included.
+    let mut replayed = Service::new(ServiceConfig::default());
+    let (_, replay) = Journal::open(&dir, &mut replayed).expect("replay");
+    assert!(replay.warnings.is_empty(), "{:?}", replay.warnings);
+    assert_eq!(replay.entries, 1 + EXECUTIONS + accepted.len());
+    for id in &ids {
+        let get = json!({"AutomationExecutionId": id}).to_string();
+        let ctx = Context {
+            principal: DEFAULT_PRINCIPAL.into(),
+            now: SimTime(T0),
+        };
+        let again = handle(
+            &mut replayed,
+            "AmazonSSM.GetAutomationExecution",
+            get.as_bytes(),
+            &ctx,
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&again.body).expect("JSON")["AutomationExecution"],
+            execution(addr, id).await
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Requests a client gets wrong: each a 4xx with the modelled `__type`, and
+/// none of them reaches the journal.
+#[tokio::test]
+async fn bad_requests_get_modelled_errors_and_are_not_journalled() {
+    let dir = temp_dir("bad");
+    let addr = start_journalled(&dir, BTreeMap::new()).await;
+    let journal = dir.join(ssm_runbook_server::journal::FILE_NAME);
+    let lines = || {
+        std::fs::read_to_string(&journal)
+            .expect("journal")
+            .lines()
+            .count()
+    };
+    let _id = create_and_start(addr).await;
+    let before = lines();
+
+    let raw = |target: Option<&str>, body: &[u8]| {
+        let target = target.map_or_else(String::new, |t| format!("X-Amz-Target: {t}\r\n"));
+        format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\n{target}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    let cases: Vec<(Option<&str>, Vec<u8>, &str)> = vec![
+        (
+            Some("AmazonSSM.StartAutomationExecution"),
+            b"{\"DocumentName\":".to_vec(),
+            "SerializationException",
+        ),
+        (
+            Some("AmazonSSM.StartAutomationExecution"),
+            b"[1,2]".to_vec(),
+            "SerializationException",
+        ),
+        (
+            Some("AmazonSSM.StartAutomationExecution"),
+            b"\xff\xfe".to_vec(),
+            "SerializationException",
+        ),
+        (
+            Some("AmazonSSM.StartAutomationExecution"),
+            br#"{"DocumentName":5}"#.to_vec(),
+            "SerializationException",
+        ),
+        (
+            Some("AmazonSSM.StartAutomationExecution"),
+            br#"{"DocumentName":"Deploy","Parameters":{"x":["y"]}}"#.to_vec(),
+            "InvalidAutomationExecutionParametersException",
+        ),
+        (
+            Some("AmazonSSM.SendAutomationSignal"),
+            br#"{"AutomationExecutionId":["a"],"SignalType":"Approve"}"#.to_vec(),
+            "SerializationException",
+        ),
+        (
+            Some("AmazonSSM.SendAutomationSignal"),
+            br#"{"SignalType":"Approve"}"#.to_vec(),
+            "ValidationException",
+        ),
+        (
+            Some("AmazonSSM.StopAutomationExecution"),
+            br#"{"AutomationExecutionId":"00000000-0000-4000-8000-000000000000"}"#.to_vec(),
+            "AutomationExecutionNotFoundException",
+        ),
+        (
+            Some("AmazonSSM.CreateDocument"),
+            br#"{"Name":"x","Content":{}}"#.to_vec(),
+            "SerializationException",
+        ),
+        (
+            Some("AmazonSSM.DeleteDocument"),
+            br#"{"Name":"Nope"}"#.to_vec(),
+            "InvalidDocument",
+        ),
+        (
+            Some("AmazonSSMv2.StartAutomationExecution"),
+            b"{}".to_vec(),
+            "UnknownOperationException",
+        ),
+        (Some(""), b"{}".to_vec(), "UnknownOperationException"),
+        (
+            None,
+            br#"{"DocumentName":"Deploy"}"#.to_vec(),
+            "UnknownOperationException",
+        ),
+    ];
+    for (target, body, expected) in cases {
+        let r = send(addr, raw(target, &body), body.clone()).await;
+        let shown = String::from_utf8_lossy(&body);
+        assert_eq!(r.status, 400, "{target:?} {shown}: {}", r.body);
+        assert_eq!(
+            r.json()["__type"],
+            expected,
+            "{target:?} {shown}: {}",
+            r.body
+        );
+        assert_eq!(r.header("x-amzn-errortype"), Some(expected));
+    }
+
+    // Over the limit without a Content-Length (chunked): cut off while reading.
+    let chunk = vec![b' '; 64 * 1024];
+    let mut body = Vec::new();
+    for _ in 0..(MAX_BODY_BYTES / chunk.len() + 2) {
+        body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        body.extend_from_slice(&chunk);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AmazonSSM.StartAutomationExecution\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    let r = send(addr, head, body).await;
+    assert_eq!(
+        (r.status, r.json()["__type"].clone()),
+        (400, json!("ValidationException")),
+        "{}",
+        r.body
+    );
+
+    assert_eq!(
+        lines(),
+        before,
+        "refused requests change nothing, so are not journalled"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With the wall clock, timers fire whenever the ticker runs: the journal
+/// records those instants, so a replay ends its sleeps at the same times.
+#[tokio::test]
+async fn the_wall_clock_ticker_is_journalled() {
+    let dir = temp_dir("wall");
+    let mut service = Service::new(ServiceConfig::default());
+    let (journal, _) = Journal::open(&dir, &mut service).expect("journal");
+    let state = ServerState::new(service, ServerConfig::default()).with_journal(journal, None);
+    let shared = state.service();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(serve(listener, state));
+    let doc = "schemaVersion: '0.3'\nmainSteps:\n  - name: Nap\n    action: aws:sleep\n    inputs: { Duration: PT1S }\n  - name: Again\n    action: aws:sleep\n    inputs: { Duration: PT0.3S }\n";
+    let create = json!({"Content": doc, "Name": "Nap", "DocumentFormat": "YAML", "DocumentType": "Automation"});
+    assert_eq!(call(addr, "CreateDocument", create, None).await.status, 200);
+    let r = call(
+        addr,
+        "StartAutomationExecution",
+        json!({"DocumentName": "Nap"}),
+        None,
+    )
+    .await;
+    let id = r.json()["AutomationExecutionId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut done = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let service = shared.lock().expect("lock");
+        if service
+            .execution(&id)
+            .is_some_and(|e| e.status().as_str() == "Success")
+        {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the ticker finishes the run");
+    let live = execution(addr, &id).await;
+
+    let mut replayed = Service::new(ServiceConfig::default());
+    let (_, replay) = Journal::open(&dir, &mut replayed).expect("replay");
+    assert!(replay.entries >= 3, "create, start and the ticks");
+    let get = json!({"AutomationExecutionId": id}).to_string();
+    let ctx = Context {
+        principal: DEFAULT_PRINCIPAL.into(),
+        now: replay.last_now.expect("entries"),
+    };
+    let again = handle(
+        &mut replayed,
+        "AmazonSSM.GetAutomationExecution",
+        get.as_bytes(),
+        &ctx,
+    );
+    let again: Value = serde_json::from_str(&again.body).expect("JSON");
+    assert_eq!(again["AutomationExecution"], live);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -206,7 +206,7 @@ impl Execution {
             }
             Action::ExecuteAutomation(_) => self.start_child(exec, &inputs, now, ev),
             Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
-                self.request_action(exec, ev);
+                self.request_action_with(exec, Some(inputs), ev);
                 None
             }
             Action::Invalid { .. } => {
@@ -217,12 +217,27 @@ impl Execution {
 
     /// Ask the driver to perform the step's external action (once more).
     fn request_action(&mut self, exec: usize, ev: &mut Vec<Event>) {
+        self.request_action_with(exec, None, ev);
+    }
+
+    /// [`Self::request_action`], moving the just-resolved `inputs` into the
+    /// request instead of copying the step record's.
+    fn request_action_with(
+        &mut self,
+        exec: usize,
+        inputs: Option<BTreeMap<String, Value>>,
+        ev: &mut Vec<Event>,
+    ) {
         let request_id = self.ids.next_id();
         self.set_phase(Phase::Action {
             request_id: request_id.clone(),
         });
         self.steps[exec].requests += 1;
-        ev.push(Event::ActionRequested(self.request_for(exec, &request_id)));
+        let request = match inputs {
+            Some(inputs) => self.request_without_inputs(exec, &request_id, inputs),
+            None => self.request_for(exec, &request_id),
+        };
+        ev.push(Event::ActionRequested(request));
     }
 
     /// Start another attempt (or poll) of an external action.

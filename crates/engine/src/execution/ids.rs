@@ -39,14 +39,18 @@ impl IdGen {
         let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
         let bits = (u128::from(hi) << 64) | u128::from(lo);
-        let mut out = String::with_capacity(36);
+        let mut text = [b'-'; 36];
+        let mut at = 0;
         for i in 0..32 {
             if matches!(i, 8 | 12 | 16 | 20) {
-                out.push('-');
+                at += 1;
             }
-            let nibble = ((bits >> (124 - 4 * i)) & 0xf) as usize;
-            out.push(char::from(HEX[nibble]));
+            text[at] = HEX[((bits >> (124 - 4 * i)) & 0xf) as usize];
+            at += 1;
         }
-        out
+        // Only ASCII hex digits and dashes were written, so this never fails.
+        std::str::from_utf8(&text)
+            .map(str::to_owned)
+            .unwrap_or_default()
     }
 }

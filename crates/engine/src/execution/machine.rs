@@ -184,7 +184,7 @@ pub struct Execution {
     pub(crate) end_time: Option<SimTime>,
     pub(crate) parameters: BTreeMap<String, Value>,
     pub(crate) variables: BTreeMap<String, Value>,
-    pub(crate) steps: Vec<StepExecution>,
+    pub(crate) steps: Records,
     pub(crate) active: Vec<Active>,
     pub(crate) loops: Vec<LoopFrame>,
     pub(crate) critical: Option<Status>,
@@ -194,6 +194,40 @@ pub struct Execution {
     pub(crate) ids: IdGen,
     pub(crate) steps_executed: u64,
     pub(crate) signals: u64,
+}
+
+/// The step execution records, each shared copy-on-write: cloning an
+/// execution (as the model checker does for every move) copies pointers,
+/// and writing through `records[i]` copies only the record it changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Records(pub(crate) Vec<Arc<StepExecution>>);
+
+impl Records {
+    pub(crate) fn push(&mut self, record: StepExecution) {
+        self.0.push(Arc::new(record));
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub(crate) fn get(&self, i: usize) -> Option<&StepExecution> {
+        self.0.get(i).map(|r| &**r)
+    }
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &StepExecution> + '_ {
+        self.0.iter().map(|r| &**r)
+    }
+}
+
+impl std::ops::Index<usize> for Records {
+    type Output = StepExecution;
+    fn index(&self, i: usize) -> &StepExecution {
+        &self.0[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Records {
+    fn index_mut(&mut self, i: usize) -> &mut StepExecution {
+        Arc::make_mut(&mut self.0[i])
+    }
 }
 
 impl PartialEq for Execution {
@@ -221,7 +255,7 @@ type StateKey<'a> = (
     (
         &'a BTreeMap<String, Value>,
         &'a BTreeMap<String, Value>,
-        &'a [StepExecution],
+        &'a Records,
     ),
     (
         &'a [Active],
@@ -267,7 +301,7 @@ impl Execution {
             end_time: None,
             parameters: BTreeMap::new(),
             variables: BTreeMap::new(),
-            steps: Vec::new(),
+            steps: Records::default(),
             active: Vec::new(),
             loops: Vec::new(),
             critical: None,
@@ -304,9 +338,10 @@ impl Execution {
         self.mode
     }
 
-    /// Every step execution, in creation order.
-    pub fn step_executions(&self) -> &[StepExecution] {
-        &self.steps
+    /// Every step execution, in creation order. Records are shared between
+    /// clones of an execution until one of them changes a record.
+    pub fn step_executions(&self) -> &[Arc<StepExecution>] {
+        &self.steps.0
     }
 
     /// Typed parameter values.
@@ -357,9 +392,18 @@ impl Execution {
     }
 
     pub(crate) fn request_for(&self, exec: usize, request_id: &str) -> ActionRequest {
+        self.request_without_inputs(exec, request_id, self.steps[exec].inputs.clone())
+    }
+
+    /// The request of step execution `exec` with these resolved inputs.
+    pub(crate) fn request_without_inputs(
+        &self,
+        exec: usize,
+        request_id: &str,
+        inputs: BTreeMap<String, Value>,
+    ) -> ActionRequest {
         let se = &self.steps[exec];
         let flat = self.runbook.step(se.step);
-        let inputs = se.inputs.clone();
         ActionRequest {
             request_id: request_id.to_owned(),
             step_execution_id: se.id.clone(),
@@ -411,7 +455,11 @@ impl Execution {
             }
             Input::Advance => self.advance(now, &mut ev),
         }
-        if cfg!(debug_assertions) {
+        // The check scans every step record: after every transition while
+        // an execution is small, every 64th once it is long, so runaway runs
+        // (10,000 steps) stay linear in debug builds too.
+        if cfg!(debug_assertions) && (self.steps.len() <= 512 || self.signals_and_steps() % 64 == 0)
+        {
             if let Err(broken) = self.check_invariants() {
                 debug_assert!(false, "execution invariant broken: {broken}");
             }
@@ -922,6 +970,10 @@ impl Execution {
             }
         }
         Ok(())
+    }
+
+    fn signals_and_steps(&self) -> u64 {
+        self.steps_executed.wrapping_add(self.signals)
     }
 
     /// Whether a cancel is under way with an `onCancel` workflow.

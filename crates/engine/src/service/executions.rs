@@ -9,6 +9,7 @@
 //! It must not read a clock or perform actions itself: time comes in as
 //! `now`, and actions are only ever answered by the handler.
 
+use super::answers::{ActionCall, PendingAnswer, Reply};
 use super::{Service, ServiceError};
 use crate::clock::SimTime;
 use crate::execution::{
@@ -27,6 +28,17 @@ pub trait ActionHandler: Send {
     /// Answer `request` now, or return `None` to answer later with
     /// [`Service::finish_action`].
     fn handle(&mut self, request: &ActionRequest, now: SimTime) -> Option<Outcome>;
+
+    /// Answer `call` (a request with the execution and document that make
+    /// it): now, at a later instant (the service keeps the answer as a
+    /// timer), or later through [`Service::finish_action`]. By default,
+    /// [`ActionHandler::handle`] decides, now or later.
+    fn answer(&mut self, call: &ActionCall<'_>, now: SimTime) -> Reply {
+        match self.handle(call.request, now) {
+            Some(outcome) => Reply::Now(outcome),
+            None => Reply::Later,
+        }
+    }
 }
 
 /// The default handler: every action succeeds at once with an empty response `{}`.
@@ -312,6 +324,9 @@ impl Service {
         principal: &str,
         now: SimTime,
     ) -> Result<StartAutomationExecutionResult, ServiceError> {
+        if let Some(parameters) = &request.parameters {
+            check_parameter_map(parameters, "parameters")?;
+        }
         let fingerprint = {
             let mut r = request.clone();
             r.client_token = None;
@@ -356,6 +371,15 @@ impl Service {
                 format!(
                     "The number of concurrent executions ({}) has reached the limit.",
                     self.config.max_concurrent_executions
+                ),
+            ));
+        }
+        if self.executions.len() >= self.config.max_executions {
+            return Err(ServiceError::AutomationExecutionLimitExceededException(
+                format!(
+                    "The service holds {} executions, its limit (max_executions = {}); no more can be started.",
+                    self.executions.len(),
+                    self.config.max_executions
                 ),
             ));
         }
@@ -411,6 +435,9 @@ impl Service {
         now: SimTime,
     ) -> Result<SendAutomationSignalResult, ServiceError> {
         check_execution_id(&request.automation_execution_id)?;
+        if let Some(payload) = &request.payload {
+            check_parameter_map(payload, "payload")?;
+        }
         let signal = SignalType::parse(&request.signal_type).ok_or_else(|| {
             let all: Vec<&str> = SignalType::ALL.iter().map(|s| s.as_str()).collect();
             ServiceError::enum_value(&request.signal_type, "signalType", &all)
@@ -463,10 +490,37 @@ impl Service {
 
     /// The earliest instant at which [`Service::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<SimTime> {
+        let answer = self.pending_answers.keys().next().map(|(t, _)| *t);
         self.executions
             .values()
             .filter_map(|r| r.execution.next_deadline())
+            .chain(answer)
             .min()
+    }
+
+    /// Deliver the answers held for later ([`Reply::At`]) that are due by
+    /// `now`, earliest first, each at its own instant, with the timers due
+    /// before it fired first.
+    fn deliver_answers(&mut self, now: SimTime) {
+        while let Some(entry) = self.pending_answers.first_entry() {
+            let at = entry.key().0;
+            if at > now {
+                return;
+            }
+            let answer = entry.remove();
+            self.fire_timers(at);
+            let events = self.apply_quiet(
+                &answer.execution_id,
+                Input::ActionFinished {
+                    request_id: answer.request_id,
+                    outcome: answer.outcome,
+                },
+                at,
+            );
+            let id = answer.execution_id;
+            let events = events.into_iter().map(|(_, e)| e).collect();
+            self.drive(&id, events, at);
+        }
     }
 
     fn apply_external(&mut self, id: &str, input: Input, now: SimTime) -> Result<(), ServiceError> {
@@ -481,6 +535,13 @@ impl Service {
     }
 
     fn fire_due(&mut self, now: SimTime) {
+        if !self.pending_answers.is_empty() {
+            self.deliver_answers(now);
+        }
+        self.fire_timers(now);
+    }
+
+    fn fire_timers(&mut self, now: SimTime) {
         // Each round fires every due timer once; a timer that is due again
         // after firing (a zero-length sleep) fires in the next round.
         let executions = &self.executions;
@@ -521,17 +582,42 @@ impl Service {
         loop {
             while let Some((ex, event)) = queue.pop_front() {
                 let next = match event {
-                    Event::ActionRequested(request) => match self.handler.handle(&request, now) {
-                        Some(outcome) => self.apply_quiet(
-                            &ex,
-                            Input::ActionFinished {
-                                request_id: request.request_id,
-                                outcome,
-                            },
-                            now,
-                        ),
-                        None => Vec::new(),
-                    },
+                    Event::ActionRequested(request) => {
+                        let document_name = self
+                            .executions
+                            .get(&ex)
+                            .map(|r| r.execution.runbook().name.clone())
+                            .unwrap_or_default();
+                        let call = ActionCall {
+                            execution_id: &ex,
+                            document_name: &document_name,
+                            request: &request,
+                        };
+                        match self.handler.answer(&call, now) {
+                            Reply::Now(outcome) => self.apply_quiet(
+                                &ex,
+                                Input::ActionFinished {
+                                    request_id: request.request_id,
+                                    outcome,
+                                },
+                                now,
+                            ),
+                            Reply::At(at, outcome) => {
+                                let seq = self.next_pending_answer;
+                                self.next_pending_answer += 1;
+                                self.pending_answers.insert(
+                                    (at.max(now), seq),
+                                    PendingAnswer {
+                                        execution_id: ex.clone(),
+                                        request_id: request.request_id,
+                                        outcome,
+                                    },
+                                );
+                                Vec::new()
+                            }
+                            Reply::Later => Vec::new(),
+                        }
+                    }
                     Event::ChildRequested(request) => {
                         let child = StartAutomationExecutionRequest {
                             document_name: request.document_name,
@@ -654,4 +740,72 @@ impl Service {
     pub fn executions_in_flight(&self) -> usize {
         self.in_flight()
     }
+}
+
+/// Most entries of an `AutomationParameterMap` (`Parameters`, `Payload`).
+pub const MAX_PARAMETER_ENTRIES: usize = 200;
+/// Longest parameter name, in characters (`AutomationParameterKey`).
+pub const MAX_PARAMETER_NAME_CHARS: usize = 50;
+/// Most values of one parameter (`AutomationParameterValueList`).
+pub const MAX_PARAMETER_VALUES: usize = 50;
+/// Longest parameter value, in characters (`AutomationParameterValue`).
+pub const MAX_PARAMETER_VALUE_CHARS: usize = 512;
+
+/// Hold an `AutomationParameterMap` to the service model's bounds
+/// ([`MAX_PARAMETER_ENTRIES`], [`MAX_PARAMETER_NAME_CHARS`],
+/// [`MAX_PARAMETER_VALUES`], [`MAX_PARAMETER_VALUE_CHARS`]): a
+/// `ValidationException` naming the member, the bound and (shortened) the
+/// value, as SSM reports it.
+fn check_parameter_map<'a, M>(map: &'a M, member: &str) -> Result<(), ServiceError>
+where
+    &'a M: IntoIterator<Item = (&'a String, &'a Vec<String>)>,
+{
+    let entries: Vec<(&String, &Vec<String>)> = map.into_iter().collect();
+    if entries.len() > MAX_PARAMETER_ENTRIES {
+        return Err(ServiceError::validation(
+            &format!("a map of {} entries", entries.len()),
+            member,
+            &format!("Member must have length less than or equal to {MAX_PARAMETER_ENTRIES}"),
+        ));
+    }
+    for (name, values) in entries {
+        if name.chars().count() > MAX_PARAMETER_NAME_CHARS {
+            return Err(ServiceError::validation(
+                &shorten(name),
+                &format!("{member}.key"),
+                &format!(
+                    "Member must have length less than or equal to {MAX_PARAMETER_NAME_CHARS}"
+                ),
+            ));
+        }
+        if values.len() > MAX_PARAMETER_VALUES {
+            return Err(ServiceError::validation(
+                &format!("a list of {} values", values.len()),
+                &format!("{member}.{name}"),
+                &format!("Member must have length less than or equal to {MAX_PARAMETER_VALUES}"),
+            ));
+        }
+        if let Some(long) = values
+            .iter()
+            .find(|v| v.chars().count() > MAX_PARAMETER_VALUE_CHARS)
+        {
+            return Err(ServiceError::validation(
+                &shorten(long),
+                &format!("{member}.{name}.member"),
+                &format!(
+                    "Member must have length less than or equal to {MAX_PARAMETER_VALUE_CHARS}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The first 64 characters of `text`, with `…` when cut.
+fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(64).collect();
+    if text.chars().nth(64).is_some() {
+        out.push('…');
+    }
+    out
 }

@@ -58,6 +58,7 @@
 //! assert_eq!(get(&svc), "Success");
 //! ```
 
+pub mod answers;
 pub mod describe;
 pub mod documents;
 pub mod error;
@@ -87,6 +88,13 @@ pub struct ServiceConfig {
     pub max_documents: usize,
     /// Most versions per document (default 1000).
     pub max_document_versions: usize,
+    /// Most executions the service holds, finished ones included (default
+    /// 100,000): executions are kept for Get and Describe and never
+    /// removed, so this bounds the service's memory. A start beyond it is
+    /// an `AutomationExecutionLimitExceededException` naming the limit.
+    /// Child executions count once started but are never refused by it
+    /// (their number is bounded by the parent's `max_steps_executed`).
+    pub max_executions: usize,
 }
 
 impl Default for ServiceConfig {
@@ -99,6 +107,7 @@ impl Default for ServiceConfig {
             max_concurrent_executions: 100,
             max_documents: 500,
             max_document_versions: 1000,
+            max_executions: 100_000,
         }
     }
 }
@@ -122,6 +131,11 @@ pub struct Service {
     pub(crate) ids: IdGen,
     pub(crate) next_seed: u64,
     pub(crate) handler: Box<dyn ActionHandler>,
+    /// Answers the handler gave for a later instant ([`answers::Reply::At`]),
+    /// by (instant, arrival order).
+    pub(crate) pending_answers: BTreeMap<(SimTime, u64), answers::PendingAnswer>,
+    /// The arrival number of the next pending answer.
+    pub(crate) next_pending_answer: u64,
 }
 
 impl std::fmt::Debug for Service {
@@ -154,6 +168,8 @@ impl Service {
             ids,
             next_seed,
             handler,
+            pending_answers: BTreeMap::new(),
+            next_pending_answer: 0,
         }
     }
 

@@ -86,7 +86,13 @@ pub fn validate_bytes(bytes: &[u8]) -> Report {
 }
 
 /// Validate raw bytes within explicit limits.
+///
+/// Bytes over `limits.max_document_bytes` are refused before they are
+/// decoded or parsed (see [`oversized`]).
 pub fn validate_bytes_with(bytes: &[u8], limits: &Limits) -> Report {
+    if let Some(report) = oversized(bytes.len(), limits) {
+        return report;
+    }
     match source::decode(bytes) {
         Ok(text) => validate_text_with(text, limits),
         Err(failure) => Report {
@@ -98,6 +104,35 @@ pub fn validate_bytes_with(bytes: &[u8], limits: &Limits) -> Report {
             }],
         },
     }
+}
+
+/// The report for a document of `len` bytes when that is over
+/// `limits.max_document_bytes`: one `LimitExceeded` error naming the limit
+/// and both sizes. `None` when the size is within the limit.
+///
+/// A caller that knows a file's size before reading it (the CLI) asks this
+/// first, so an oversized file is refused without being read.
+///
+/// ```
+/// use ssm_runbook_engine::limits::Limits;
+/// use ssm_runbook_engine::validate::oversized;
+/// let limits = Limits::default();
+/// assert!(oversized(1_000, &limits).is_none());
+/// let report = oversized(50_000_000, &limits).unwrap();
+/// assert_eq!(report.diagnostics[0].message,
+///     "document is 50000000 bytes, over this tool's limit of 16777216 bytes (limit max_document_bytes)");
+/// ```
+pub fn oversized(len: usize, limits: &Limits) -> Option<Report> {
+    let failure = source::check_size(len, limits).err()?;
+    Some(Report {
+        format: None,
+        document: None,
+        diagnostics: vec![Diagnostic::new(
+            Code::LimitExceeded,
+            Path::root(),
+            failure.message,
+        )],
+    })
 }
 
 /// Validate a runbook's text with the default limits.

@@ -1,0 +1,316 @@
+//! Server load: requests per second and latency percentiles of
+//! `GetAutomationExecution`, `DescribeAutomationExecutions` and
+//! `SendAutomationSignal` over 64 keep-alive HTTP/1.1 connections on
+//! loopback.
+//!
+//! Run: `cargo bench -p ssm-runbook-server --bench load` (release profile).
+//! `LOAD_SECONDS` (default 5) sets how long each operation is driven,
+//! `LOAD_CONNECTIONS` (default 64) how many connections, and
+//! `LOAD_STATE_DIR=DIR` journals changes to `DIR` as `--state-dir` does.
+//! The server runs in-process on its own runtime (2 worker threads, as
+//! `ssm-runbook serve`); the client is a minimal HTTP/1.1 writer and reader
+//! on a second runtime, so both share the machine's cores. This is a
+//! measurement, not a test: it asserts nothing about time.
+
+use ssm_runbook_server::journal::Journal;
+use ssm_runbook_server::{
+    Clock, ServerConfig, ServerState, Service, ServiceConfig, SimTime, serve,
+};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+
+/// Approve (refused for the default principal), and an Interactive
+/// step that may be started again and again.
+const RUNBOOK: &str = "\
+schemaVersion: '0.3'
+mainSteps:
+  - name: Approve
+    action: aws:approve
+    inputs:
+      Approvers: ['arn:aws:iam::123456789012:user/alice']
+  - name: Nap
+    action: aws:sleep
+    inputs:
+      Duration: PT0S
+";
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Start the server on its own runtime; gives its address.
+fn start_server() -> SocketAddr {
+    let config = ServerConfig {
+        clock: Clock::Virtual(SimTime(1_704_067_200_000)),
+        principals: BTreeMap::from([("AKIAALICE".to_string(), ALICE.to_string())]),
+        ..ServerConfig::default()
+    };
+    let mut service = Service::new(ServiceConfig::default());
+    let state = match std::env::var_os("LOAD_STATE_DIR") {
+        None => ServerState::new(service, config),
+        Some(dir) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            let (journal, _) = Journal::open(std::path::Path::new(&dir), &mut service)
+                .unwrap_or_else(|e| panic!("{e}"));
+            ServerState::new(service, config).with_journal(journal, None)
+        }
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("address"))
+                .expect("send address");
+            let _ = serve(listener, state).await;
+        });
+    });
+    rx.recv().expect("the server starts")
+}
+
+/// One keep-alive connection with a reusable read buffer.
+struct Connection {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Connection {
+    async fn open(addr: SocketAddr) -> Connection {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Connection {
+            stream,
+            buffer: Vec::with_capacity(16 * 1024),
+        }
+    }
+
+    /// Send one request; gives the status and the body.
+    async fn call(&mut self, request: &[u8]) -> (u16, Vec<u8>) {
+        self.stream.write_all(request).await.expect("write");
+        self.buffer.clear();
+        loop {
+            if let Some(end) = find(&self.buffer, b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buffer[..end]).expect("an ASCII head");
+                let status: u16 = head
+                    .get(9..12)
+                    .and_then(|s| s.parse().ok())
+                    .expect("a status");
+                let length: usize = head
+                    .lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse().ok())
+                    .expect("a content-length");
+                let total = end + 4 + length;
+                while self.buffer.len() < total {
+                    self.read().await;
+                }
+                let body = self.buffer[end + 4..total].to_vec();
+                return (status, body);
+            }
+            self.read().await;
+        }
+    }
+
+    async fn read(&mut self) {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "the server closed the connection");
+        self.buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn request(addr: SocketAddr, op: &str, body: &str, access_key: Option<&str>) -> Vec<u8> {
+    let auth = access_key.map_or_else(String::new, |k| {
+        format!("Authorization: AWS4-HMAC-SHA256 Credential={k}/20240101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=00\r\n")
+    });
+    format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AmazonSSM.{op}\r\n\
+         Content-Type: application/x-amz-json-1.1\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The request connection `c` sends as its `n`-th.
+type MakeRequest = Arc<dyn Fn(usize, usize) -> Vec<u8> + Send + Sync>;
+
+/// What one run measured.
+struct Measured {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies_us: Vec<u64>,
+}
+
+impl Measured {
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let rank = ((self.latencies_us.len() as f64) * p).ceil() as usize;
+        let i = rank.clamp(1, self.latencies_us.len()) - 1;
+        self.latencies_us[i] as f64 / 1000.0
+    }
+}
+
+/// Drive `connections` connections for `seconds`, each sending the
+/// requests `make(connection index, n)` gives, one at a time.
+async fn drive(
+    addr: SocketAddr,
+    connections: usize,
+    seconds: u64,
+    expected_status: u16,
+    make: MakeRequest,
+) -> Measured {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| {
+            let make = Arc::clone(&make);
+            tokio::spawn(async move {
+                let mut conn = Connection::open(addr).await;
+                let mut latencies = Vec::new();
+                let mut errors = 0;
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    let req = make(c, n);
+                    let t = Instant::now();
+                    let (status, _) = conn.call(&req).await;
+                    latencies.push(t.elapsed().as_micros() as u64);
+                    if status != expected_status {
+                        errors += 1;
+                    }
+                    n += 1;
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.expect("a connection task");
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = start.elapsed();
+    all.sort_unstable();
+    Measured {
+        requests: all.len(),
+        errors,
+        elapsed,
+        latencies_us: all,
+    }
+}
+
+/// Start `count` executions of `Deploy` in `mode`; gives their ids.
+async fn start_ids(
+    setup: &mut Connection,
+    addr: SocketAddr,
+    mode: &str,
+    count: usize,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        let body = format!(r#"{{"DocumentName":"Deploy","Mode":"{mode}"}}"#);
+        let (status, out) = setup
+            .call(&request(addr, "StartAutomationExecution", &body, None))
+            .await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
+        let out: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+        ids.push(
+            out["AutomationExecutionId"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
+    }
+    ids
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is read from the arguments.
+    let seconds = env_or("LOAD_SECONDS", 5);
+    let connections = env_or("LOAD_CONNECTIONS", 64) as usize;
+    let addr = start_server();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    runtime.block_on(async move {
+        // Setup: the document, 64 Auto executions waiting for approval and
+        // 32 Interactive ones.
+        let mut setup = Connection::open(addr).await;
+        let create = serde_json::json!({
+            "Content": RUNBOOK, "Name": "Deploy",
+            "DocumentType": "Automation", "DocumentFormat": "YAML",
+        })
+        .to_string();
+        let (status, body) = setup.call(&request(addr, "CreateDocument", &create, None)).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let auto = Arc::new(start_ids(&mut setup, addr, "Auto", 64).await);
+        let interactive = Arc::new(start_ids(&mut setup, addr, "Interactive", 32).await);
+
+        let runs: Vec<(&str, u16, MakeRequest)> = vec![
+            ("GetAutomationExecution", 200, {
+                let ids = Arc::clone(&auto);
+                Arc::new(move |c, n| {
+                    let id = &ids[(c + n) % ids.len()];
+                    request(addr, "GetAutomationExecution", &format!(r#"{{"AutomationExecutionId":"{id}"}}"#), None)
+                })
+            }),
+            ("DescribeAutomationExecutions (MaxResults 10)", 200, {
+                Arc::new(move |_, _| request(addr, "DescribeAutomationExecutions", r#"{"MaxResults":10}"#, None))
+            }),
+            ("SendAutomationSignal (refused: not an approver)", 400, {
+                let ids = Arc::clone(&auto);
+                Arc::new(move |c, n| {
+                    let id = &ids[(c + n) % ids.len()];
+                    request(addr, "SendAutomationSignal", &format!(r#"{{"AutomationExecutionId":"{id}","SignalType":"Approve"}}"#), None)
+                })
+            }),
+            ("SendAutomationSignal (accepted: Interactive StartStep)", 200, {
+                let ids = Arc::clone(&interactive);
+                Arc::new(move |c, n| {
+                    let id = &ids[(c + n) % ids.len()];
+                    request(addr, "SendAutomationSignal", &format!(r#"{{"AutomationExecutionId":"{id}","SignalType":"StartStep","Payload":{{"StepName":["Nap"]}}}}"#), Some("AKIAALICE"))
+                })
+            }),
+        ];
+        println!("{connections} connections, {seconds} s per operation");
+        println!("| operation | requests | req/s | p50 ms | p99 ms | unexpected status |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+        for (name, expected, make) in runs {
+            let m = drive(addr, connections, seconds, expected, make).await;
+            println!(
+                "| {name} | {} | {:.0} | {:.2} | {:.2} | {} |",
+                m.requests,
+                m.requests as f64 / m.elapsed.as_secs_f64(),
+                m.percentile_ms(0.50),
+                m.percentile_ms(0.99),
+                m.errors
+            );
+        }
+    });
+}
