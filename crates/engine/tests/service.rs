@@ -1371,3 +1371,47 @@ fn service_is_send() {
     fn assert_send<T: Send>() {}
     assert_send::<Service>();
 }
+
+#[test]
+fn the_json_view_is_the_typed_view_and_follows_every_change() {
+    let mut s = svc();
+    create(&mut s, "Approve", APPROVE).unwrap();
+    let id = start(&mut s, "Approve").unwrap();
+    let get = || GetAutomationExecutionRequest {
+        automation_execution_id: id.clone(),
+    };
+    let same = |s: &Service| {
+        let typed = serde_json::to_string(&s.get_automation_execution(get()).unwrap()).unwrap();
+        let json = s.get_automation_execution_json(get()).unwrap();
+        assert_eq!(&*json, typed);
+        // A second call shares the cached text.
+        let again = s.get_automation_execution_json(get()).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&json, &again));
+        json
+    };
+    let waiting = same(&s);
+    assert!(waiting.contains("\"Waiting\""));
+    s.send_automation_signal(
+        SendAutomationSignalRequest {
+            automation_execution_id: id.clone(),
+            signal_type: "Approve".into(),
+            payload: None,
+        },
+        ALICE,
+        NOW,
+    )
+    .unwrap();
+    let after = same(&s);
+    assert_ne!(after, waiting, "the view follows the signal");
+    s.tick(SimTime(NOW.0 + 3_600_000));
+    let later = same(&s);
+    assert_eq!(status(&s, &id), "Success");
+    assert!(later.contains("\"Success\""));
+    let missing = s.get_automation_execution_json(GetAutomationExecutionRequest {
+        automation_execution_id: "00000000-0000-4000-8000-00000000dead".into(),
+    });
+    assert_eq!(
+        missing.unwrap_err().name(),
+        "AutomationExecutionNotFoundException"
+    );
+}

@@ -263,9 +263,9 @@ fn dispatch(
             principal,
             now,
         )),
-        "GetAutomationExecution" => {
-            reply(service.get_automation_execution(decode(input, &["AutomationExecutionId"])?))
-        }
+        "GetAutomationExecution" => Ok(service
+            .get_automation_execution_json(decode(input, &["AutomationExecutionId"])?)?
+            .to_string()),
         "DescribeAutomationExecutions" => {
             reply(service.describe_automation_executions(decode(input, &[])?))
         }

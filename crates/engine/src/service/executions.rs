@@ -59,6 +59,24 @@ pub(crate) struct Record {
     pub(crate) execution: Execution,
     /// The start request without its client token, for idempotency checks.
     pub(crate) fingerprint: Option<Value>,
+    /// The GetAutomationExecution response body, built on first request
+    /// and dropped whenever the execution changes (clients poll it).
+    view: std::sync::OnceLock<std::sync::Arc<str>>,
+}
+
+impl Record {
+    /// Apply an input to the execution; a change drops the cached view.
+    fn apply(
+        &mut self,
+        input: Input,
+        now: SimTime,
+    ) -> Result<Vec<Event>, crate::execution::Refusal> {
+        let result = self.execution.apply(input, now);
+        if result.is_ok() {
+            self.view = std::sync::OnceLock::new();
+        }
+        result
+    }
 }
 
 /// `StartAutomationExecutionRequest` (the members this service uses).
@@ -401,12 +419,14 @@ impl Service {
 
     fn insert(&mut self, execution: Execution, fingerprint: Option<Value>) {
         let id = execution.id().to_string();
+        self.deadline_floor = None;
         self.execution_order.push(id.clone());
         let (index, _) = self.executions.insert_full(
             id,
             Record {
                 execution,
                 fingerprint,
+                view: std::sync::OnceLock::new(),
             },
         );
         self.running.push(index);
@@ -425,6 +445,37 @@ impl Service {
         Ok(GetAutomationExecutionResult {
             automation_execution: record.execution.to_api(),
         })
+    }
+
+    /// GetAutomationExecution, as the JSON body of the response: the same
+    /// text as serializing [`Service::get_automation_execution`]'s result,
+    /// built once per change of the execution and shared between calls.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::service::{Service, ServiceConfig, executions::GetAutomationExecutionRequest};
+    /// let svc = Service::new(ServiceConfig::default());
+    /// let missing = GetAutomationExecutionRequest { automation_execution_id: "00000000-0000-4000-8000-000000000000".into() };
+    /// assert!(svc.get_automation_execution_json(missing).is_err());
+    /// ```
+    pub fn get_automation_execution_json(
+        &self,
+        request: GetAutomationExecutionRequest,
+    ) -> Result<std::sync::Arc<str>, ServiceError> {
+        check_execution_id(&request.automation_execution_id)?;
+        let record = self
+            .executions
+            .get(&request.automation_execution_id)
+            .ok_or_else(|| Self::not_found(&request.automation_execution_id))?;
+        if let Some(view) = record.view.get() {
+            return Ok(view.clone());
+        }
+        let result = GetAutomationExecutionResult {
+            automation_execution: record.execution.to_api(),
+        };
+        let text = serde_json::to_string(&result).map_err(|e| {
+            ServiceError::InternalServerError(format!("The response could not be serialised: {e}"))
+        })?;
+        Ok(record.view.get_or_init(|| text.into()).clone())
     }
 
     /// SendAutomationSignal: deliver a signal sent by `principal`.
@@ -528,7 +579,8 @@ impl Service {
             .executions
             .get_mut(id)
             .ok_or_else(|| Self::not_found(id))?;
-        let events = record.execution.apply(input, now).map_err(refused)?;
+        let events = record.apply(input, now).map_err(refused)?;
+        self.deadline_floor = None;
         self.drive(id, events, now);
         self.fire_due(now);
         Ok(())
@@ -542,6 +594,9 @@ impl Service {
     }
 
     fn fire_timers(&mut self, now: SimTime) {
+        if self.deadline_floor.is_some_and(|floor| now < floor) {
+            return;
+        }
         // Each round fires every due timer once; a timer that is due again
         // after firing (a zero-length sleep) fires in the next round.
         let executions = &self.executions;
@@ -562,12 +617,20 @@ impl Service {
                 .map(|(id, _)| id.clone())
                 .collect();
             if due.is_empty() {
+                let floor = self
+                    .running
+                    .iter()
+                    .filter_map(|&i| self.executions.get_index(i))
+                    .filter_map(|(_, r)| r.execution.next_deadline())
+                    .min();
+                self.deadline_floor = Some(floor.unwrap_or(SimTime(i64::MAX)));
                 return;
             }
             for id in due {
                 if let Some(record) = self.executions.get_mut(&id)
-                    && let Ok(events) = record.execution.apply(Input::Advance, now)
+                    && let Ok(events) = record.apply(Input::Advance, now)
                 {
+                    self.deadline_floor = None;
                     self.drive(&id, events, now);
                 }
             }
@@ -686,8 +749,11 @@ impl Service {
     /// answer) changes nothing. Gives the events tagged with `id`.
     fn apply_quiet(&mut self, id: &str, input: Input, now: SimTime) -> Vec<(String, Event)> {
         match self.executions.get_mut(id) {
-            Some(record) => match record.execution.apply(input, now) {
-                Ok(events) => events.into_iter().map(|e| (id.to_string(), e)).collect(),
+            Some(record) => match record.apply(input, now) {
+                Ok(events) => {
+                    self.deadline_floor = None;
+                    events.into_iter().map(|e| (id.to_string(), e)).collect()
+                }
                 Err(_) => Vec::new(),
             },
             None => Vec::new(),

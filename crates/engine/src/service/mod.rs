@@ -126,6 +126,10 @@ pub struct Service {
     /// mutating call, so timers and the concurrency limit cost O(running)
     /// with O(1) lookups.
     pub(crate) running: Vec<usize>,
+    /// No running execution has a deadline before this instant; `None`
+    /// when unknown (any change to an execution forgets it). Lets a tick
+    /// with nothing due skip the scan of running executions.
+    pub(crate) deadline_floor: Option<SimTime>,
     /// ClientToken → execution id.
     pub(crate) client_tokens: BTreeMap<String, String>,
     pub(crate) ids: IdGen,
@@ -164,6 +168,7 @@ impl Service {
             executions: indexmap::IndexMap::new(),
             execution_order: Vec::new(),
             running: Vec::new(),
+            deadline_floor: None,
             client_tokens: BTreeMap::new(),
             ids,
             next_seed,
