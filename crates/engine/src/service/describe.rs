@@ -61,6 +61,18 @@ const METADATA_MEMBERS: &[&str] = &[
     "ResolvedTargets",
 ];
 
+/// The `AutomationExecutionMetadata` item of an execution's API view.
+pub(crate) fn metadata_of(e: &Value) -> Value {
+    let mut m = Map::new();
+    for member in METADATA_MEMBERS {
+        if let Some(v) = e.get(*member) {
+            m.insert((*member).to_string(), v.clone());
+        }
+    }
+    m.insert("AutomationType".into(), json!("Local"));
+    Value::Object(m)
+}
+
 /// `AutomationExecutionFilter` / `StepExecutionFilter`: a key and 1..10 values (ORed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -351,17 +363,12 @@ impl Service {
             .rev()
             .filter_map(|id| self.executions.get(id).map(|r| (id, r)))
             .map(|(id, r)| {
-                let e = r.execution.to_api();
-                let item = filters.iter().all(|f| execution_matches(&e, f)).then(|| {
-                    let mut m = Map::new();
-                    for member in METADATA_MEMBERS {
-                        if let Some(v) = e.get(*member) {
-                            m.insert((*member).to_string(), v.clone());
-                        }
-                    }
-                    m.insert("AutomationType".into(), json!("Local"));
-                    Value::Object(m)
-                });
+                // Every filter reads a member of the metadata item.
+                let m = r.metadata();
+                let item = filters
+                    .iter()
+                    .all(|f| execution_matches(m, f))
+                    .then(|| m.clone());
                 (id.clone(), item)
             })
             .collect();

@@ -62,6 +62,8 @@ pub(crate) struct Record {
     /// The GetAutomationExecution response body, built on first request
     /// and dropped whenever the execution changes (clients poll it).
     view: std::sync::OnceLock<std::sync::Arc<str>>,
+    /// The `AutomationExecutionMetadata` item, cached the same way.
+    metadata: std::sync::OnceLock<Value>,
 }
 
 impl Record {
@@ -74,8 +76,16 @@ impl Record {
         let result = self.execution.apply(input, now);
         if result.is_ok() {
             self.view = std::sync::OnceLock::new();
+            self.metadata = std::sync::OnceLock::new();
         }
         result
+    }
+
+    /// The execution's `AutomationExecutionMetadata` item (what
+    /// DescribeAutomationExecutions lists and filters on).
+    pub(crate) fn metadata(&self) -> &Value {
+        self.metadata
+            .get_or_init(|| super::describe::metadata_of(&self.execution.to_api()))
     }
 }
 
@@ -427,6 +437,7 @@ impl Service {
                 execution,
                 fingerprint,
                 view: std::sync::OnceLock::new(),
+                metadata: std::sync::OnceLock::new(),
             },
         );
         self.running.push(index);
