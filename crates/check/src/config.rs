@@ -152,17 +152,8 @@ impl CheckConfig {
         if text.trim().is_empty() {
             return Ok(CheckConfig::default());
         }
-        let options = serde_saphyr::options! {
-            budget: serde_saphyr::budget! { max_depth: 64, max_nodes: 200_000, max_aliases: 1_000 },
-            with_snippet: false,
-        };
-        serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-            let mut message = e.to_string();
-            if let Some(cut) = message.find('\n') {
-                message.truncate(cut);
-            }
-            ConfigError::new(format!("invalid check configuration: {message}"))
-        })
+        ssm_runbook_engine::scenario::read_small_yaml(text)
+            .map_err(|m| ConfigError::new(format!("invalid check configuration: {m}")))
     }
 }
 

@@ -145,24 +145,37 @@ pub enum EventAction {
     Stop(StopType),
 }
 
+/// Read a small YAML (or JSON) file of the tool's own — a scenario, a check
+/// configuration, an answers file — within fixed budgets (depth 64, 200,000
+/// nodes, 1,000 aliases); the error is the parser's first line.
+///
+/// ```
+/// let v: Vec<u32> = ssm_runbook_engine::scenario::read_small_yaml("[1, 2]").unwrap();
+/// assert_eq!(v, [1, 2]);
+/// assert!(ssm_runbook_engine::scenario::read_small_yaml::<Vec<u32>>("[a").is_err());
+/// ```
+pub fn read_small_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_depth: 64, max_nodes: 200_000, max_aliases: 1_000 },
+        with_snippet: false,
+    };
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let mut message = e.to_string();
+        if let Some(cut) = message.find('\n') {
+            message.truncate(cut);
+        }
+        message
+    })
+}
+
 impl Scenario {
     /// Read a scenario from YAML (or JSON) text.
     pub fn from_yaml(text: &str) -> Result<Scenario, ScenarioError> {
         if text.trim().is_empty() {
             return Ok(Scenario::default());
         }
-        let options = serde_saphyr::options! {
-            budget: serde_saphyr::budget! { max_depth: 64, max_nodes: 200_000, max_aliases: 1_000 },
-            with_snippet: false,
-        };
         let scenario: Scenario =
-            serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-                let mut message = e.to_string();
-                if let Some(cut) = message.find('\n') {
-                    message.truncate(cut);
-                }
-                err(format!("invalid scenario: {message}"))
-            })?;
+            read_small_yaml(text).map_err(|m| err(format!("invalid scenario: {m}")))?;
         scenario.check()?;
         Ok(scenario)
     }

@@ -124,21 +124,11 @@ impl ScriptedAnswers {
         if text.trim().is_empty() {
             return ScriptedAnswers::new(AnswerTable::new());
         }
-        let options = serde_saphyr::options! {
-            budget: serde_saphyr::budget! { max_depth: 64, max_nodes: 200_000, max_aliases: 1_000 },
-            with_snippet: false,
-        };
         let table: AnswerTable =
-            serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-                let mut message = e.to_string();
-                if let Some(cut) = message.find('\n') {
-                    message.truncate(cut);
-                }
-                ScenarioError {
-                    message: format!(
-                        "invalid answers (expected Document: {{Step: [answer, …]}}): {message}"
-                    ),
-                }
+            crate::scenario::read_small_yaml(text).map_err(|message| ScenarioError {
+                message: format!(
+                    "invalid answers (expected Document: {{Step: [answer, …]}}): {message}"
+                ),
             })?;
         ScriptedAnswers::new(table)
     }
