@@ -17,7 +17,7 @@ use crate::document::{Action, ActionKind, OnCancel, OnFailure};
 use crate::runbook::{Runbook, Successor};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The longest the cancel workflow (`onCancel: step:X`) may run.
 pub const CANCEL_WORKFLOW_MS: i64 = 120_000;
@@ -199,12 +199,17 @@ pub struct Execution {
 /// The step execution records, each shared copy-on-write: cloning an
 /// execution (as the model checker does for every move) copies pointers,
 /// and writing through `records[i]` copies only the record it changes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Records(pub(crate) Vec<Arc<StepExecution>>);
+///
+/// Each record's hash is remembered until the record changes, so hashing
+/// an execution (the model checker fingerprints every state) rehashes only
+/// the records a transition touched.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Records(pub(crate) Vec<Arc<StepExecution>>, Vec<OnceLock<u64>>);
 
 impl Records {
     pub(crate) fn push(&mut self, record: StepExecution) {
         self.0.push(Arc::new(record));
+        self.1.push(OnceLock::new());
     }
     pub(crate) fn len(&self) -> usize {
         self.0.len()
@@ -217,6 +222,29 @@ impl Records {
     }
 }
 
+impl PartialEq for Records {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Records {}
+
+impl std::hash::Hash for Records {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for (record, cached) in self.0.iter().zip(&self.1) {
+            let h = cached.get_or_init(|| {
+                // Fixed keys: the same record always hashes the same.
+                let mut inner = std::hash::DefaultHasher::new();
+                record.hash(&mut inner);
+                std::hash::Hasher::finish(&inner)
+            });
+            state.write_u64(*h);
+        }
+    }
+}
+
 impl std::ops::Index<usize> for Records {
     type Output = StepExecution;
     fn index(&self, i: usize) -> &StepExecution {
@@ -226,6 +254,9 @@ impl std::ops::Index<usize> for Records {
 
 impl std::ops::IndexMut<usize> for Records {
     fn index_mut(&mut self, i: usize) -> &mut StepExecution {
+        if let Some(cached) = self.1.get_mut(i) {
+            cached.take();
+        }
         Arc::make_mut(&mut self.0[i])
     }
 }
