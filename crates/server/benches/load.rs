@@ -5,7 +5,9 @@
 //!
 //! Run: `cargo bench -p ssm-runbook-server --bench load` (release profile).
 //! `LOAD_SECONDS` (default 5) sets how long each operation is driven,
-//! `LOAD_CONNECTIONS` (default 64) how many connections, and
+//! `LOAD_CONNECTIONS` (default 64) how many connections,
+//! `LOAD_SERVER_THREADS` and `LOAD_CLIENT_THREADS` (default 2 each) the
+//! worker threads of the server's and the load generator's runtimes, and
 //! `LOAD_STATE_DIR=DIR` journals changes to `DIR` as `--state-dir` does.
 //! The server runs in-process on its own runtime (2 worker threads, as
 //! `ssm-runbook serve`); the client is a minimal HTTP/1.1 writer and reader
@@ -67,7 +69,7 @@ fn start_server() -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(env_or("LOAD_SERVER_THREADS", 2) as usize)
             .enable_all()
             .build()
             .expect("server runtime");
@@ -254,7 +256,7 @@ fn main() {
     let connections = env_or("LOAD_CONNECTIONS", 64) as usize;
     let addr = start_server();
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(env_or("LOAD_CLIENT_THREADS", 2) as usize)
         .enable_all()
         .build()
         .expect("client runtime");
