@@ -18,7 +18,7 @@ use ssm_runbook_engine::execution::{
 };
 use ssm_runbook_engine::runbook::Runbook;
 use ssm_runbook_engine::scenario::{Answer, DEFAULT_PRINCIPAL, DEFAULT_START_MS};
-use ssm_runbook_engine::simulate::SimulationOptions;
+use ssm_runbook_engine::simulate::{SimulationOptions, child_execution};
 use ssm_runbook_engine::start_parameters;
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -152,14 +152,14 @@ impl Model {
                         "actions.{step}[{i}]: `after` is for scenarios; check explores each outcome at the moment the action is requested, and time-outs through the step's timeoutSeconds"
                     )));
                 }
-                if answer.hangs() {
-                    return Err(ConfigError::new(format!(
-                        "actions.{step}[{i}]: `hang` is for scenarios; check always explores the step's time-out and a Cancel where they are possible"
-                    )));
-                }
                 let outcome = answer
                     .outcome()
-                    .map_err(|e| ConfigError::new(format!("actions.{step}[{i}]: {e}")))?;
+                    .map_err(|e| ConfigError::new(format!("actions.{step}[{i}]: {e}")))?
+                    .ok_or_else(|| {
+                        ConfigError::new(format!(
+                            "actions.{step}[{i}]: `hang` is for scenarios; check always explores the step's time-out and a Cancel where they are possible"
+                        ))
+                    })?;
                 step_outcomes.push(outcome);
             }
             outcomes.insert(step.clone(), step_outcomes);
@@ -366,54 +366,20 @@ impl Model {
         let Some(parent_ex) = world.execution(parent) else {
             return;
         };
-        let not_started = |world: &mut World, reason: String| {
-            self.apply_quiet(
-                world,
-                parent,
-                Input::ChildNotStarted {
-                    request_id: request.request_id.clone(),
-                    reason,
-                },
-                at,
-            );
-        };
-        let Some(runbook) = self.documents.get(&request.document_name).cloned() else {
-            let why = format!(
-                "AutomationDefinitionNotFoundException: runbook {} for step {} is not known (give it with --documents)",
-                request.document_name, request.step_name
-            );
-            return not_started(world, why);
-        };
-        let wire: IndexMap<String, Vec<String>> = request.parameters.clone().into_iter().collect();
-        let parameters = match start_parameters::parse(&runbook.document, &wire) {
-            Ok(p) => p,
-            Err(e) => {
-                let why = format!(
-                    "InvalidAutomationExecutionParametersException: child runbook {} refused its parameters: {e}",
-                    request.document_name
-                );
-                return not_started(world, why);
-            }
-        };
-        // The same configuration the simulator gives a child.
-        let parent_cfg = parent_ex.config().clone();
-        let mut config =
-            ExecutionConfig::new(request.execution_id.clone(), parent_cfg.executed_by.clone());
-        config.parent_execution_id = Some(parent_ex.id().to_owned());
-        config.depth = parent_cfg.depth + 1;
-        config.seed = parent_cfg
-            .seed
-            .wrapping_add(1 + world.children.len() as u64)
-            .wrapping_mul(0x9e37_79b9);
-        config.limits = parent_cfg.limits.clone();
-        let mut child = Execution::new(runbook, config);
-        let Ok(events) = child.apply(
-            Input::Start {
-                parameters: parameters.into_iter().collect(),
-                mode: Mode::Auto,
-            },
-            at,
-        ) else {
+        // Built as the simulator builds it, so counter-examples replay.
+        let started = 1 + world.children.len();
+        let (mut child, start) =
+            match child_execution(&self.documents, parent_ex, &request, started) {
+                Ok(child) => child,
+                Err(reason) => {
+                    let input = Input::ChildNotStarted {
+                        request_id: request.request_id,
+                        reason,
+                    };
+                    return self.apply_quiet(world, parent, input, at);
+                }
+            };
+        let Ok(events) = child.apply(start, at) else {
             return;
         };
         world.children.push(child);
@@ -460,7 +426,7 @@ impl Model {
         if let Some(a) = self
             .answers(step)
             .iter()
-            .find(|a| a.outcome().ok().as_ref() == Some(outcome))
+            .find(|a| a.outcome().ok().flatten().as_ref() == Some(outcome))
         {
             return a.clone();
         }

@@ -194,11 +194,8 @@ impl Scenario {
         self.mode()?;
         for (step, answers) in &self.actions {
             for (i, a) in answers.iter().enumerate() {
-                let several = a.outputs.is_some() || a.fail.is_some() || a.timeout == Some(true);
-                if !a.hangs() || several {
-                    a.outcome()
-                        .map_err(|e| err(format!("actions.{step}[{i}]: {e}")))?;
-                }
+                a.outcome()
+                    .map_err(|e| err(format!("actions.{step}[{i}]: {e}")))?;
                 a.delay()
                     .map_err(|e| err(format!("actions.{step}[{i}]: {e}")))?;
             }
@@ -244,10 +241,9 @@ impl Scenario {
 }
 
 impl Answer {
-    /// The engine outcome of this answer.
-    ///
-    /// A hanging answer has none: check [`Answer::hangs`] first.
-    pub fn outcome(&self) -> Result<Outcome, ScenarioError> {
+    /// The engine outcome of this answer; `None` for an answer that never
+    /// arrives (`hang: true`).
+    pub fn outcome(&self) -> Result<Option<Outcome>, ScenarioError> {
         let given = usize::from(self.outputs.is_some())
             + usize::from(self.fail.is_some())
             + usize::from(self.timeout == Some(true))
@@ -258,10 +254,10 @@ impl Answer {
             ));
         }
         if self.hangs() {
-            return Err(err("a hanging answer never ends, so it has no outcome"));
+            return Ok(None);
         }
         if self.timeout == Some(true) {
-            return Ok(Outcome::TimedOut);
+            return Ok(Some(Outcome::TimedOut));
         }
         if let Some(f) = &self.fail {
             let failure_type = match f.failure_type.as_deref() {
@@ -276,18 +272,18 @@ impl Answer {
                 .message
                 .clone()
                 .unwrap_or_else(|| format!("the action failed ({})", failure_type));
-            return Ok(Outcome::Failure {
+            return Ok(Some(Outcome::Failure {
                 failure_type,
                 stage,
                 message,
-            });
+            }));
         }
-        Ok(Outcome::Success {
+        Ok(Some(Outcome::Success {
             response: self
                 .outputs
                 .clone()
                 .unwrap_or_else(|| serde_json::json!({})),
-        })
+        }))
     }
 
     /// Whether the attempt never answers (`hang: true`).

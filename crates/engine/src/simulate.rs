@@ -303,6 +303,51 @@ fn run_simulation(
     })
 }
 
+/// The child execution that a parent's `aws:executeAutomation` request
+/// asks for, not started yet, with the input that starts it. Every driver
+/// (this simulator, the model checker) builds children here, so their runs
+/// agree id for id. `started` is how many executions the driver has
+/// started so far, the root included: it seeds the child's ids. `Err` is
+/// the reason the child cannot start, for [`Input::ChildNotStarted`].
+pub fn child_execution(
+    resolver: &dyn DocumentResolver,
+    parent: &Execution,
+    request: &ChildRequest,
+    started: usize,
+) -> Result<(Execution, Input), String> {
+    let Some(runbook) =
+        resolver.resolve(&request.document_name, request.document_version.as_deref())
+    else {
+        return Err(format!(
+            "AutomationDefinitionNotFoundException: runbook {} for step {} is not known (give it with --documents)",
+            request.document_name, request.step_name
+        ));
+    };
+    let wire: indexmap::IndexMap<String, Vec<String>> =
+        request.parameters.clone().into_iter().collect();
+    let parameters = start_parameters::parse(&runbook.document, &wire).map_err(|e| {
+        format!(
+            "InvalidAutomationExecutionParametersException: child runbook {} refused its parameters: {e}",
+            request.document_name
+        )
+    })?;
+    let parent_cfg = parent.config();
+    let mut config =
+        ExecutionConfig::new(request.execution_id.clone(), parent_cfg.executed_by.clone());
+    config.parent_execution_id = Some(parent.id().to_owned());
+    config.depth = parent_cfg.depth + 1;
+    config.seed = parent_cfg
+        .seed
+        .wrapping_add(started as u64)
+        .wrapping_mul(0x9e37_79b9);
+    config.limits = parent_cfg.limits.clone();
+    let start = Input::Start {
+        parameters: parameters.into_iter().collect(),
+        mode: crate::execution::Mode::Auto,
+    };
+    Ok((Execution::new(runbook, config), start))
+}
+
 impl Driver<'_, '_, '_> {
     /// Show the observer the top-level execution after a transition.
     fn observe(&mut self, ex: usize, at: SimTime) {
@@ -374,8 +419,12 @@ impl Driver<'_, '_, '_> {
             .entry((ex, request.step_name.clone()))
             .or_default();
         *nth += 1;
-        let (outcome, delay) = match self.scenario.answer(&request.step_name, *nth) {
-            Some(a) if a.hangs() => {
+        let answer = match self.scenario.answer(&request.step_name, *nth) {
+            Some(a) => Some((a.outcome()?, a.delay()?)),
+            None => None,
+        };
+        let (outcome, delay) = match answer {
+            Some((None, _)) => {
                 self.note(
                     now,
                     ex,
@@ -386,7 +435,7 @@ impl Driver<'_, '_, '_> {
                 );
                 return Ok(());
             }
-            Some(a) => (a.outcome()?, a.delay()?),
+            Some((Some(outcome), delay)) => (outcome, delay),
             None if self.options.strict => {
                 return Err(SimulateError::Unanswered {
                     step: request.step_name,
@@ -430,68 +479,29 @@ impl Driver<'_, '_, '_> {
         request: ChildRequest,
         now: SimTime,
     ) -> Result<(), SimulateError> {
-        let parent_id = self.executions[parent].id().to_owned();
-        let fail = |driver: &mut Self, why: String| -> Result<(), SimulateError> {
-            driver.note(now, parent, Happening::Note(why.clone()));
-            driver.seq += 1;
-            driver.pending.push(Pending {
-                at: now,
-                seq: driver.seq,
-                execution_id: parent_id.clone(),
-                step: request.step_name.clone(),
-                attempt: 1,
-                input: Input::ChildNotStarted {
-                    request_id: request.request_id.clone(),
-                    reason: why,
-                },
-            });
-            Ok(())
-        };
-        let Some(runbook) = self
-            .resolver
-            .resolve(&request.document_name, request.document_version.as_deref())
-        else {
-            return fail(
-                self,
-                format!(
-                    "AutomationDefinitionNotFoundException: runbook {} for step {} is not known (give it with --documents)",
-                    request.document_name, request.step_name
-                ),
-            );
-        };
-        let wire: indexmap::IndexMap<String, Vec<String>> =
-            request.parameters.clone().into_iter().collect();
-        let parameters = match start_parameters::parse(&runbook.document, &wire) {
-            Ok(p) => p,
-            Err(e) => {
-                return fail(
-                    self,
-                    format!(
-                        "InvalidAutomationExecutionParametersException: child runbook {} refused its parameters: {e}",
-                        request.document_name
-                    ),
-                );
-            }
-        };
-        let parent_cfg = self.executions[parent].config().clone();
-        let mut config =
-            ExecutionConfig::new(request.execution_id.clone(), parent_cfg.executed_by.clone());
-        config.parent_execution_id = Some(parent_id);
-        config.depth = parent_cfg.depth + 1;
-        config.seed = parent_cfg
-            .seed
-            .wrapping_add(self.executions.len() as u64)
-            .wrapping_mul(0x9e37_79b9);
-        config.limits = parent_cfg.limits.clone();
-        let mut child = Execution::new(runbook, config);
+        let started = self.executions.len();
+        let (mut child, start) =
+            match child_execution(self.resolver, &self.executions[parent], &request, started) {
+                Ok(child) => child,
+                Err(why) => {
+                    self.note(now, parent, Happening::Note(why.clone()));
+                    self.seq += 1;
+                    self.pending.push(Pending {
+                        at: now,
+                        seq: self.seq,
+                        execution_id: self.executions[parent].id().to_owned(),
+                        step: request.step_name,
+                        attempt: 1,
+                        input: Input::ChildNotStarted {
+                            request_id: request.request_id,
+                            reason: why,
+                        },
+                    });
+                    return Ok(());
+                }
+            };
         let events = child
-            .apply(
-                Input::Start {
-                    parameters: parameters.into_iter().collect(),
-                    mode: crate::execution::Mode::Auto,
-                },
-                now,
-            )
+            .apply(start, now)
             .map_err(|r| SimulateError::Parameters(r.message))?;
         self.executions.push(child);
         let ix = self.executions.len() - 1;

@@ -99,17 +99,7 @@ impl ScriptedAnswers {
                         message: format!("{document}.{step}[{n}]: {}", e.message),
                     };
                     answer.delay().map_err(at)?;
-                    if !answer.hangs() {
-                        answer.outcome().map_err(at)?;
-                    } else if answer.outputs.is_some()
-                        || answer.fail.is_some()
-                        || answer.timeout == Some(true)
-                    {
-                        return Err(at(ScenarioError {
-                            message: "an answer is outputs, fail, timeout or hang, not several"
-                                .into(),
-                        }));
-                    }
+                    answer.outcome().map_err(at)?;
                 }
             }
         }
@@ -167,16 +157,17 @@ impl ActionHandler for ScriptedAnswers {
                 response: serde_json::json!({}),
             });
         };
-        if answer.hangs() {
-            return Reply::Later;
-        }
         // Both were checked in `new`; a failure here would be a bug, and
         // answering with an internal failure keeps the run going.
-        let outcome = answer.outcome().unwrap_or_else(|e| Outcome::Failure {
-            failure_type: crate::execution::FailureType::Internal,
-            stage: crate::execution::FailureStage::Invocation,
-            message: e.message,
-        });
+        let outcome = match answer.outcome() {
+            Ok(None) => return Reply::Later,
+            Ok(Some(outcome)) => outcome,
+            Err(e) => Outcome::Failure {
+                failure_type: crate::execution::FailureType::Internal,
+                stage: crate::execution::FailureStage::Invocation,
+                message: e.message,
+            },
+        };
         match answer.delay() {
             Ok(d) if d.0 > 0 => Reply::At(now.plus(d), outcome),
             _ => Reply::Now(outcome),
