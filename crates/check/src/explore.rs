@@ -14,7 +14,6 @@ use crate::property::{Pattern, Property};
 use crate::trace::Trace;
 use ssm_runbook_engine::clock::SimTime;
 use ssm_runbook_engine::execution::{Execution, Status};
-
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::time::{Duration, Instant};

@@ -67,12 +67,7 @@ pub fn fails_on(property: &Property, model: &Model, trace: &Trace, ended: bool) 
     };
     let mut states = vec![world.root.clone()];
     for m in &trace.moves {
-        let applied = crate::model::Move {
-            target: m.target,
-            input: m.input.clone(),
-            at: m.at,
-        };
-        if m.refused.is_none() && model.apply(&mut world, &applied).is_ok() {
+        if m.refused.is_none() && model.apply(&mut world, &m.to_model()).is_ok() {
             states.push(world.root.clone());
         }
     }

@@ -41,6 +41,17 @@ pub struct Trace {
     pub at: SimTime,
 }
 
+impl Move {
+    /// The move as the model applies it.
+    pub fn to_model(&self) -> ModelMove {
+        ModelMove {
+            target: self.target,
+            input: self.input.clone(),
+            at: self.at,
+        }
+    }
+}
+
 impl Trace {
     /// Replay `choices` (a move index per step) from initial choice `start`.
     /// `None` when the indices do not fit the model (a bug in the caller).
@@ -90,26 +101,7 @@ impl Trace {
         let Ok(mut world) = model.initial(&self.start) else {
             return scenario;
         };
-        let mut note_requests = |world: &World, at: SimTime, slots: &mut IndexMap<_, Vec<_>>| {
-            for ex in world.executions() {
-                for request in ex.pending_actions() {
-                    if !open.contains_key(&request.request_id) {
-                        let list: &mut Vec<Option<Answer>> =
-                            slots.entry(request.step_name.clone()).or_default();
-                        let nth = request_index(ex, &request.step_name);
-                        while list.len() < nth {
-                            list.push(None);
-                        }
-                        open.insert(
-                            request.request_id.clone(),
-                            (request.step_name.clone(), nth - 1, at),
-                        );
-                    }
-                }
-            }
-            open.clone()
-        };
-        let mut known = note_requests(&world, start_time, &mut slots);
+        note_requests(&world, start_time, &mut slots, &mut open);
         for m in &self.moves {
             let offset = DurationMs(m.at.0 - start_time.0).to_iso();
             match &m.input {
@@ -117,7 +109,7 @@ impl Trace {
                     request_id,
                     outcome,
                 } => {
-                    if let Some((step, slot, asked)) = known.get(request_id) {
+                    if let Some((step, slot, asked)) = open.get(request_id) {
                         let mut answer = model.answer_for(step, outcome);
                         if m.at > *asked {
                             answer.after = Some(DurationMs(m.at.0 - asked.0).to_iso());
@@ -163,13 +155,8 @@ impl Trace {
                 | Input::ChildFinished { .. }
                 | Input::ChildNotStarted { .. } => {}
             }
-            let applied = ModelMove {
-                target: m.target,
-                input: m.input.clone(),
-                at: m.at,
-            };
-            if m.refused.is_none() && model.apply(&mut world, &applied).is_ok() {
-                known = note_requests(&world, m.at, &mut slots);
+            if m.refused.is_none() && model.apply(&mut world, &m.to_model()).is_ok() {
+                note_requests(&world, m.at, &mut slots, &mut open);
             }
         }
         // A request still open at the end of the trace needs no answer: the
@@ -180,7 +167,7 @@ impl Trace {
             .map(|r| r.request_id)
             .collect();
         for id in still_open {
-            if let Some((step, slot, _)) = known.get(&id) {
+            if let Some((step, slot, _)) = open.get(&id) {
                 if let Some(list) = slots.get_mut(step) {
                     if list.len() == slot + 1 && list[*slot].is_none() {
                         list.pop();
@@ -204,6 +191,29 @@ impl Trace {
             scenario.actions.insert(step, answers);
         }
         scenario
+    }
+}
+
+/// Give every action request of `world` not seen yet its slot among its
+/// step's answers, remembering when it was made.
+fn note_requests(
+    world: &World,
+    at: SimTime,
+    slots: &mut IndexMap<String, Vec<Option<Answer>>>,
+    open: &mut BTreeMap<String, (String, usize, SimTime)>,
+) {
+    for ex in world.executions() {
+        for request in ex.pending_actions() {
+            if open.contains_key(&request.request_id) {
+                continue;
+            }
+            let list = slots.entry(request.step_name.clone()).or_default();
+            let nth = request_index(ex, &request.step_name);
+            while list.len() < nth {
+                list.push(None);
+            }
+            open.insert(request.request_id, (request.step_name, nth - 1, at));
+        }
     }
 }
 
