@@ -414,7 +414,7 @@ impl Model {
         }
         let input = Input::ChildFinished {
             request_id,
-            execution_id,
+            execution_id: execution_id.to_string(),
             status: child.status(),
             outputs: child.output_values(),
         };

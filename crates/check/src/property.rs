@@ -295,7 +295,7 @@ pub fn predicate(v: &Value, runbook: &Runbook) -> Result<Condition, String> {
         return Ok(cond(move |ex| {
             ex.step_executions()
                 .iter()
-                .any(|s| s.step_name == step && wanted.contains(&s.status))
+                .any(|s| *s.step_name == *step && wanted.contains(&s.status))
         }));
     }
     if let Some(status) = m.get("execution") {
@@ -316,7 +316,7 @@ pub fn predicate(v: &Value, runbook: &Runbook) -> Result<Condition, String> {
         let (step, name) = (step.to_owned(), name.to_owned());
         return Ok(cond(move |ex| {
             ex.step_executions().iter().any(|s| {
-                s.step_name == step && s.outputs.get(&name).is_some_and(|v| same(v, &equals))
+                *s.step_name == *step && s.outputs.get(&name).is_some_and(|v| same(v, &equals))
             })
         }));
     }

@@ -11,7 +11,7 @@
 use crate::model::{Model, Move as ModelMove, Start, World};
 use indexmap::IndexMap;
 use ssm_runbook_engine::clock::{DurationMs, SimTime};
-use ssm_runbook_engine::execution::{Input, Mode, Refusal};
+use ssm_runbook_engine::execution::{Id, Input, Mode, Refusal};
 use ssm_runbook_engine::scenario::{Answer, DEFAULT_PRINCIPAL, Scenario, ScenarioEvent};
 use std::collections::BTreeMap;
 
@@ -97,7 +97,7 @@ impl Trace {
         // by step name alone, as the simulator reads them.
         let mut slots: IndexMap<String, Vec<Option<Answer>>> = IndexMap::new();
         // request id → (step, slot, requested at)
-        let mut open: BTreeMap<String, (String, usize, SimTime)> = BTreeMap::new();
+        let mut open: BTreeMap<Id, (String, usize, SimTime)> = BTreeMap::new();
         let Ok(mut world) = model.initial(&self.start) else {
             return scenario;
         };
@@ -161,7 +161,7 @@ impl Trace {
         }
         // A request still open at the end of the trace needs no answer: the
         // replay has passed the state of interest by the time it is asked.
-        let still_open: Vec<String> = world
+        let still_open: Vec<Id> = world
             .executions()
             .flat_map(|e| e.pending_actions())
             .map(|r| r.request_id)
@@ -200,19 +200,19 @@ fn note_requests(
     world: &World,
     at: SimTime,
     slots: &mut IndexMap<String, Vec<Option<Answer>>>,
-    open: &mut BTreeMap<String, (String, usize, SimTime)>,
+    open: &mut BTreeMap<Id, (String, usize, SimTime)>,
 ) {
     for ex in world.executions() {
         for request in ex.pending_actions() {
             if open.contains_key(&request.request_id) {
                 continue;
             }
-            let list = slots.entry(request.step_name.clone()).or_default();
+            let list = slots.entry(request.step_name.to_string()).or_default();
             let nth = request_index(ex, &request.step_name);
             while list.len() < nth {
                 list.push(None);
             }
-            open.insert(request.request_id, (request.step_name, nth - 1, at));
+            open.insert(request.request_id, (request.step_name.to_string(), nth - 1, at));
         }
     }
 }
@@ -222,7 +222,7 @@ fn note_requests(
 fn request_index(ex: &ssm_runbook_engine::execution::Execution, step: &str) -> usize {
     ex.step_executions()
         .iter()
-        .filter(|s| s.step_name == step)
+        .filter(|s| *s.step_name == *step)
         .map(|s| s.requests as usize)
         .sum::<usize>()
         .max(1)

@@ -52,7 +52,7 @@ fn loop_runbook() -> String {
 fn drive(ex: &mut Execution, mut events: Vec<Event>, now: SimTime) {
     loop {
         let request = events.iter().find_map(|e| match e {
-            Event::ActionRequested(r) => Some(r.request_id.clone()),
+            Event::ActionRequested(r) => Some(r.request_id),
             _ => None,
         });
         let Some(request_id) = request else { return };

@@ -11,6 +11,7 @@ use crate::document::{Action, Document, OnCancel, OnFailure, Step};
 use indexmap::IndexMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// How control moves along an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -305,6 +306,23 @@ pub struct FlatStep {
     pub body: Vec<usize>,
     /// The flat index of the next step in the same list, if any.
     pub list_successor: Option<usize>,
+    /// The step's name, shared by every record and event that names it.
+    pub name: Arc<str>,
+    /// The action's name (`aws:approve`), shared the same way.
+    pub action_name: Arc<str>,
+    /// The inputs, when no value holds a `{{ }}` placeholder and the action
+    /// evaluates none lazily: every run of the step shares this map.
+    pub static_inputs: Option<crate::execution::Inputs>,
+}
+
+/// Whether resolving `value` can change it: some string holds `{{`.
+fn has_placeholder(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains("{{"),
+        serde_json::Value::Array(items) => items.iter().any(has_placeholder),
+        serde_json::Value::Object(map) => map.values().any(has_placeholder),
+        _ => false,
+    }
 }
 
 /// Where control goes after a step, before jumps are applied.
@@ -402,11 +420,23 @@ impl Runbook {
                     message: format!("step name '{}' is empty or not unique", step.name),
                 });
             }
+            let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
+            let static_inputs = (!lazy && !step.raw_inputs.values().any(has_placeholder)).then(|| {
+                Arc::new(
+                    step.raw_inputs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                )
+            });
             self.steps.push(FlatStep {
                 step: step.clone(),
                 parent,
                 body: Vec::new(),
                 list_successor: None,
+                name: Arc::from(step.name.as_str()),
+                action_name: Arc::from(step.action.name()),
+                static_inputs,
             });
             if let Action::Loop(l) = &step.action {
                 let body = self.flatten(&l.steps, Some(ix))?;

@@ -333,7 +333,7 @@ pub fn child_execution(
     })?;
     let parent_cfg = parent.config();
     let mut config =
-        ExecutionConfig::new(request.execution_id.clone(), parent_cfg.executed_by.clone());
+        ExecutionConfig::new(request.execution_id, parent_cfg.executed_by.clone());
     config.parent_execution_id = Some(parent.id().to_owned());
     config.depth = parent_cfg.depth + 1;
     config.seed = parent_cfg
@@ -386,7 +386,7 @@ impl Driver<'_, '_, '_> {
                     now,
                     ex,
                     Happening::Step {
-                        step: step_name,
+                        step: step_name.to_string(),
                         status,
                     },
                 ),
@@ -416,7 +416,7 @@ impl Driver<'_, '_, '_> {
     ) -> Result<(), SimulateError> {
         let nth = self
             .requests
-            .entry((ex, request.step_name.clone()))
+            .entry((ex, request.step_name.to_string()))
             .or_default();
         *nth += 1;
         let answer = match self.scenario.answer(&request.step_name, *nth) {
@@ -438,7 +438,7 @@ impl Driver<'_, '_, '_> {
             Some((Some(outcome), delay)) => (outcome, delay),
             None if self.options.strict => {
                 return Err(SimulateError::Unanswered {
-                    step: request.step_name,
+                    step: request.step_name.to_string(),
                 });
             }
             None => {
@@ -463,7 +463,7 @@ impl Driver<'_, '_, '_> {
             at: now.plus(delay),
             seq: self.seq,
             execution_id: self.executions[ex].id().to_owned(),
-            step: request.step_name.clone(),
+            step: request.step_name.to_string(),
             attempt: request.attempt,
             input: Input::ActionFinished {
                 request_id: request.request_id,
@@ -533,7 +533,7 @@ impl Driver<'_, '_, '_> {
             parent,
             Input::ChildFinished {
                 request_id,
-                execution_id,
+                execution_id: execution_id.to_string(),
                 status,
                 outputs,
             },
@@ -693,8 +693,8 @@ impl Driver<'_, '_, '_> {
                             .step_executions()
                             .iter()
                             .rev()
-                            .find(|s| &s.step_name == step)
-                            .map(|s| s.id.clone());
+                            .find(|s| *s.step_name == **step)
+                            .map(|s| s.id.to_string());
                         payload.insert(
                             "StepExecutionId".into(),
                             vec![id.unwrap_or_else(|| format!("unknown-step-{step}"))],

@@ -1041,8 +1041,8 @@ struct Answers(Vec<String>);
 
 impl ActionHandler for Answers {
     fn handle(&mut self, request: &ActionRequest, _now: SimTime) -> Option<Outcome> {
-        self.0.push(request.action.clone());
-        match request.step_name.as_str() {
+        self.0.push(request.action.to_string());
+        match &*request.step_name {
             "Call" if self.0.len() == 1 => Some(Outcome::Success {
                 response: json!({"Id": "i-123"}),
             }),

@@ -191,7 +191,7 @@ struct Handler;
 
 impl ActionHandler for Handler {
     fn handle(&mut self, request: &ActionRequest, _now: SimTime) -> Option<Outcome> {
-        Some(if request.step_name == "Boom" {
+        Some(if &*request.step_name == "Boom" {
             Outcome::Failure {
                 failure_type: FailureType::Verification,
                 stage: FailureStage::Invocation,

@@ -7,6 +7,7 @@
 //! [`Outcome`] is turned into outputs (built-in and selected) or a failure.
 
 use super::conditions;
+use super::ids::Id;
 use super::machine::{Execution, LoopFrame, Phase, StepEnd};
 use super::status::{FailureStage, FailureType, Status};
 use super::types::*;
@@ -18,6 +19,7 @@ use crate::selector;
 use crate::value::ValueType;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How long `aws:waitForAwsResourceProperty` waits between polls.
 pub const POLL_INTERVAL_MS: i64 = 30_000;
@@ -41,7 +43,7 @@ impl Scope for ExecScope<'_> {
             .loops
             .iter()
             .rev()
-            .find(|f| self.ex.steps[f.exec].step_name == step)
+            .find(|f| *self.ex.steps[f.exec].step_name == *step)
         {
             match output {
                 "CurrentIteration" => return Some(json!(frame.iteration)),
@@ -59,7 +61,7 @@ impl Scope for ExecScope<'_> {
             .steps
             .iter()
             .rev()
-            .filter(|s| s.step_name == step)
+            .filter(|s| *s.step_name == *step)
             .find_map(|s| s.outputs.get(output).cloned())
     }
 
@@ -103,8 +105,14 @@ impl Execution {
         &mut self,
         exec: usize,
         now: SimTime,
-    ) -> Result<BTreeMap<String, Value>, StepEnd> {
-        let step = &self.runbook.step(self.steps[exec].step).step;
+    ) -> Result<Inputs, StepEnd> {
+        let flat = self.runbook.step(self.steps[exec].step);
+        if let Some(inputs) = &flat.static_inputs {
+            let inputs = Arc::clone(inputs);
+            self.steps[exec].inputs = Arc::clone(&inputs);
+            return Ok(inputs);
+        }
+        let step = &flat.step;
         let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
         let mut resolved = BTreeMap::new();
         let mut shown = BTreeMap::new();
@@ -120,11 +128,12 @@ impl Execution {
                 .map_err(|e| input_failure(within_input(key, e)))?;
             resolved.insert(key.clone(), value);
         }
+        let resolved = Arc::new(resolved);
         if shown.is_empty() {
-            self.steps[exec].inputs = resolved.clone();
+            self.steps[exec].inputs = Arc::clone(&resolved);
         } else {
             shown.extend(resolved.iter().map(|(k, v)| (k.clone(), v.clone())));
-            self.steps[exec].inputs = shown;
+            self.steps[exec].inputs = Arc::new(shown);
         }
         Ok(resolved)
     }
@@ -225,17 +234,15 @@ impl Execution {
     fn request_action_with(
         &mut self,
         exec: usize,
-        inputs: Option<BTreeMap<String, Value>>,
+        inputs: Option<Inputs>,
         ev: &mut Vec<Event>,
     ) {
         let request_id = self.ids.next_id();
-        self.set_phase(Phase::Action {
-            request_id: request_id.clone(),
-        });
+        self.set_phase(Phase::Action { request_id });
         self.steps[exec].requests += 1;
         let request = match inputs {
-            Some(inputs) => self.request_without_inputs(exec, &request_id, inputs),
-            None => self.request_for(exec, &request_id),
+            Some(inputs) => self.request_without_inputs(exec, request_id, inputs),
+            None => self.request_for(exec, request_id),
         };
         ev.push(Event::ActionRequested(request));
     }
@@ -550,13 +557,13 @@ impl Execution {
         let request_id = self.ids.next_id();
         let execution_id = self.ids.next_id();
         self.set_phase(Phase::Child {
-            request_id: request_id.clone(),
-            execution_id: execution_id.clone(),
+            request_id,
+            execution_id,
         });
         ev.push(Event::ChildRequested(ChildRequest {
             request_id,
             execution_id,
-            step_name: self.steps[exec].step_name.clone(),
+            step_name: self.steps[exec].step_name.to_string(),
             document_name,
             document_version: inputs
                 .get("DocumentVersion")
@@ -569,13 +576,13 @@ impl Execution {
 
     pub(crate) fn action_finished(
         &mut self,
-        request_id: &str,
+        request_id: Id,
         outcome: Outcome,
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
         let exec = match self.active.last() {
-            Some(active) if matches!(&active.phase, Phase::Action { request_id: r } if r == request_id) => {
+            Some(active) if matches!(&active.phase, Phase::Action { request_id: r } if *r == request_id) => {
                 active.exec
             }
             _ => return Err(Refusal::unknown_request(request_id)),
@@ -720,12 +727,12 @@ impl Execution {
 
     pub(crate) fn child_not_started(
         &mut self,
-        request_id: &str,
+        request_id: Id,
         reason: &str,
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
-        if !matches!(self.active.last().map(|a| &a.phase), Some(Phase::Child { request_id: r, .. }) if r == request_id)
+        if !matches!(self.active.last().map(|a| &a.phase), Some(Phase::Child { request_id: r, .. }) if *r == request_id)
         {
             return Err(Refusal::unknown_request(request_id));
         }
@@ -742,7 +749,7 @@ impl Execution {
 
     pub(crate) fn child_finished(
         &mut self,
-        request_id: &str,
+        request_id: Id,
         execution_id: &str,
         status: Status,
         output: Vec<String>,
@@ -750,7 +757,7 @@ impl Execution {
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
         let exec = match self.active.last() {
-            Some(active) if matches!(&active.phase, Phase::Child { request_id: r, .. } if r == request_id) => {
+            Some(active) if matches!(&active.phase, Phase::Child { request_id: r, .. } if *r == request_id) => {
                 active.exec
             }
             _ => return Err(Refusal::unknown_request(request_id)),
@@ -830,7 +837,7 @@ fn scalar_text(v: &Value) -> String {
 }
 
 impl Refusal {
-    pub(crate) fn unknown_request(request_id: &str) -> Self {
+    pub(crate) fn unknown_request(request_id: Id) -> Self {
         Refusal {
             exception: Exception::UnknownRequest,
             message: format!("no pending request has id {request_id}"),

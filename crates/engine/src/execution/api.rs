@@ -114,7 +114,7 @@ impl Execution {
                 .steps
                 .iter()
                 .rev()
-                .find(|s| s.step_name == step && s.status == Status::Success)
+                .find(|s| *s.step_name == *step && s.status == Status::Success)
                 .and_then(|s| s.outputs.get(output));
             let values = match produced {
                 Some(v) => {

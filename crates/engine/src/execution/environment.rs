@@ -86,7 +86,7 @@ impl Execution {
                     }
                 }
                 Phase::Paused => {
-                    let payload = Payload::from([("StepName".to_owned(), vec![step_name.clone()])]);
+                    let payload = Payload::from([("StepName".to_owned(), vec![step_name.to_string()])]);
                     out.push((
                         signal(SignalType::Resume, payload, &self.config.executed_by),
                         now,
@@ -96,7 +96,7 @@ impl Execution {
                     for outcome in env.outcomes_for(&step_name) {
                         out.push((
                             Input::ActionFinished {
-                                request_id: request_id.clone(),
+                                request_id: *request_id,
                                 outcome,
                             },
                             now,
@@ -108,7 +108,7 @@ impl Execution {
             if self.mode == Mode::Interactive {
                 let payload = Payload::from([(
                     "StepExecutionId".to_owned(),
-                    vec![self.steps[active.exec].id.clone()],
+                    vec![self.steps[active.exec].id.to_string()],
                 )]);
                 out.push((
                     signal(SignalType::StopStep, payload, &self.config.executed_by),

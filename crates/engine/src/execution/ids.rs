@@ -1,6 +1,121 @@
-//! Deterministic 36-character ids (lowercase UUID v4 form) from a seed.
+//! Deterministic 36-character ids (lowercase UUID v4 form) from a seed,
+//! and [`Id`], the inline value that carries one without allocating.
 //!
 //! SplitMix64 is enough: ids must be unique and reproducible, not secret.
+//! It is also counter-based, so the n-th id of a sequence can be computed
+//! without drawing the ones before it ([`IdGen::nth_ahead`]).
+
+use std::fmt;
+
+/// A step execution or request id: 36 ASCII characters stored inline, so
+/// copying one never allocates. It compares, hashes, prints and
+/// serialises as the string it holds.
+///
+/// ```
+/// use ssm_runbook_engine::execution::{Id, IdGen};
+/// let id = IdGen::new(1).next_id();
+/// assert_eq!(id.as_str().len(), 36);
+/// assert_eq!(Id::parse(id.as_str()), Some(id));
+/// assert_eq!(Id::parse("not an id"), None);
+/// assert!(id == id.to_string());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Id([u8; 36]);
+
+impl Id {
+    /// The id, as text.
+    pub fn as_str(&self) -> &str {
+        // Only built from ASCII (`parse` checks, `next_id` writes hex and
+        // dashes), so this is always valid UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// An id from text of exactly 36 ASCII characters; `None` otherwise.
+    pub fn parse(text: &str) -> Option<Id> {
+        let bytes: [u8; 36] = text.as_bytes().try_into().ok()?;
+        bytes.is_ascii().then_some(Id(bytes))
+    }
+}
+
+impl std::ops::Deref for Id {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Id {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Id {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::hash::Hash for Id {
+    // As the string hashes, so that `Borrow<str>` lookups agree.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for Id {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Id {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Id {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<Id> for String {
+    fn eq(&self, other: &Id) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Id> for &str {
+    fn eq(&self, other: &Id) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl From<Id> for String {
+    fn from(id: Id) -> String {
+        id.as_str().to_owned()
+    }
+}
+
+impl serde::Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// A seeded generator of UUID-shaped ids.
 ///
@@ -32,8 +147,28 @@ impl IdGen {
         z ^ (z >> 31)
     }
 
+    /// A generator `n` ids ahead of this one: its next id is the one this
+    /// generator would give after `n` calls of [`Self::next_id`].
+    ///
+    /// ```
+    /// use ssm_runbook_engine::execution::IdGen;
+    /// let mut g = IdGen::new(3);
+    /// let third = g.nth_ahead(2).next_id();
+    /// g.next_id();
+    /// g.next_id();
+    /// assert_eq!(g.next_id(), third);
+    /// ```
+    pub fn nth_ahead(&self, n: u64) -> IdGen {
+        // Each id draws two values; each draw adds the constant once.
+        IdGen {
+            state: self
+                .state
+                .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(n.wrapping_mul(2))),
+        }
+    }
+
     /// The next id, e.g. `0c1d7a52-6e3b-4f0e-9a41-5d2c8b7e9f10`.
-    pub fn next_id(&mut self) -> String {
+    pub fn next_id(&mut self) -> Id {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let (hi, lo) = (self.next_u64(), self.next_u64());
         let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
@@ -48,9 +183,6 @@ impl IdGen {
             text[at] = HEX[((bits >> (124 - 4 * i)) & 0xf) as usize];
             at += 1;
         }
-        // Only ASCII hex digits and dashes were written, so this never fails.
-        std::str::from_utf8(&text)
-            .map(str::to_owned)
-            .unwrap_or_default()
+        Id(text)
     }
 }

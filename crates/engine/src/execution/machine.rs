@@ -9,7 +9,7 @@
 //! performs I/O: time is the `now` argument, and work outside the engine is
 //! requested through events.
 
-use super::ids::IdGen;
+use super::ids::{Id, IdGen};
 use super::status::{FailureStage, FailureType, Mode, Status};
 use super::types::*;
 use crate::clock::SimTime;
@@ -88,7 +88,7 @@ impl ExecutionConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Phase {
     /// Waiting for [`Input::ActionFinished`].
-    Action { request_id: String },
+    Action { request_id: Id },
     /// `aws:waitForAwsResourceProperty` between polls.
     PollWait { wake: SimTime },
     /// `aws:approve` waiting for decisions.
@@ -102,10 +102,7 @@ pub(crate) enum Phase {
     /// `aws:sleep` until `wake`.
     Sleeping { wake: SimTime },
     /// `aws:executeAutomation` waiting for the child.
-    Child {
-        request_id: String,
-        execution_id: String,
-    },
+    Child { request_id: Id, execution_id: Id },
     /// An `aws:loop` whose body is running.
     LoopBody,
 }
@@ -177,7 +174,7 @@ pub(crate) enum StepEnd {
 #[derive(Debug, Clone)]
 pub struct Execution {
     pub(crate) runbook: Arc<Runbook>,
-    pub(crate) config: ExecutionConfig,
+    pub(crate) config: Arc<ExecutionConfig>,
     pub(crate) status: Status,
     pub(crate) mode: Mode,
     pub(crate) start_time: Option<SimTime>,
@@ -277,7 +274,7 @@ impl std::hash::Hash for Execution {
 
 type StateKey<'a> = (
     (
-        &'a ExecutionConfig,
+        &'a Arc<ExecutionConfig>,
         Status,
         Mode,
         Option<SimTime>,
@@ -325,7 +322,7 @@ impl Execution {
         let ids = IdGen::new(config.seed);
         Execution {
             runbook,
-            config,
+            config: Arc::new(config),
             status: Status::Pending,
             mode: Mode::Auto,
             start_time: None,
@@ -400,19 +397,19 @@ impl Execution {
         self.active
             .iter()
             .filter_map(|a| match &a.phase {
-                Phase::Action { request_id } => Some(self.request_for(a.exec, request_id)),
+                Phase::Action { request_id } => Some(self.request_for(a.exec, *request_id)),
                 _ => None,
             })
             .collect()
     }
 
     /// The child execution this one waits for: `(request_id, execution_id)`.
-    pub fn pending_child(&self) -> Option<(String, String)> {
-        self.active.iter().find_map(|a| match &a.phase {
+    pub fn pending_child(&self) -> Option<(Id, Id)> {
+        self.active.iter().find_map(|a| match a.phase {
             Phase::Child {
                 request_id,
                 execution_id,
-            } => Some((request_id.clone(), execution_id.clone())),
+            } => Some((request_id, execution_id)),
             _ => None,
         })
     }
@@ -422,24 +419,23 @@ impl Execution {
         self.active.last().map(|a| &self.steps[a.exec])
     }
 
-    pub(crate) fn request_for(&self, exec: usize, request_id: &str) -> ActionRequest {
-        self.request_without_inputs(exec, request_id, self.steps[exec].inputs.clone())
+    pub(crate) fn request_for(&self, exec: usize, request_id: Id) -> ActionRequest {
+        self.request_without_inputs(exec, request_id, Arc::clone(&self.steps[exec].inputs))
     }
 
     /// The request of step execution `exec` with these resolved inputs.
     pub(crate) fn request_without_inputs(
         &self,
         exec: usize,
-        request_id: &str,
-        inputs: BTreeMap<String, Value>,
+        request_id: Id,
+        inputs: Inputs,
     ) -> ActionRequest {
         let se = &self.steps[exec];
-        let flat = self.runbook.step(se.step);
         ActionRequest {
-            request_id: request_id.to_owned(),
-            step_execution_id: se.id.clone(),
-            step_name: se.step_name.clone(),
-            action: flat.step.action.name().to_owned(),
+            request_id,
+            step_execution_id: se.id,
+            step_name: Arc::clone(&se.step_name),
+            action: Arc::clone(&se.action),
             attempt: se.requests,
             inputs,
         }
@@ -474,15 +470,15 @@ impl Execution {
             Input::ActionFinished {
                 request_id,
                 outcome,
-            } => self.action_finished(&request_id, outcome, now, &mut ev)?,
+            } => self.action_finished(request_id, outcome, now, &mut ev)?,
             Input::ChildFinished {
                 request_id,
                 execution_id,
                 status,
                 outputs,
-            } => self.child_finished(&request_id, &execution_id, status, outputs, now, &mut ev)?,
+            } => self.child_finished(request_id, &execution_id, status, outputs, now, &mut ev)?,
             Input::ChildNotStarted { request_id, reason } => {
-                self.child_not_started(&request_id, &reason, now, &mut ev)?
+                self.child_not_started(request_id, &reason, now, &mut ev)?
             }
             Input::Advance => self.advance(now, &mut ev),
         }
@@ -546,12 +542,12 @@ impl Execution {
         self.steps.push(StepExecution {
             id,
             step: ix,
-            step_name: flat.step.name.clone(),
-            action: flat.step.action.name().to_owned(),
+            step_name: Arc::clone(&flat.name),
+            action: Arc::clone(&flat.action_name),
             status: Status::Pending,
             start_time: None,
             end_time: None,
-            inputs: BTreeMap::new(),
+            inputs: no_inputs(),
             outputs: BTreeMap::new(),
             response: None,
             failure_message: None,
@@ -582,8 +578,8 @@ impl Execution {
             );
             se.status = status;
             ev.push(Event::StepStatus {
-                step_name: se.step_name.clone(),
-                step_execution_id: se.id.clone(),
+                step_name: Arc::clone(&se.step_name),
+                step_execution_id: se.id,
                 status,
             });
         }
@@ -636,9 +632,9 @@ impl Execution {
             return None;
         }
         let parent = self.loops.last().map(|f| ParentStepDetails {
-            step_execution_id: self.steps[f.exec].id.clone(),
-            step_name: self.steps[f.exec].step_name.clone(),
-            action: "aws:loop".into(),
+            step_execution_id: self.steps[f.exec].id,
+            step_name: Arc::clone(&self.steps[f.exec].step_name),
+            action: "aws:loop",
             iteration: f.iteration,
             iterator_value: f
                 .items
@@ -788,9 +784,9 @@ impl Execution {
         }
     }
 
-    fn target_names(&self, target: Successor) -> Option<Vec<String>> {
+    fn target_names(&self, target: Successor) -> Option<Vec<Arc<str>>> {
         match target {
-            Successor::Step(n) => Some(vec![self.runbook.step(n).step.name.clone()]),
+            Successor::Step(n) => Some(vec![Arc::clone(&self.runbook.step(n).name)]),
             Successor::LoopEnd(_) | Successor::End => None,
         }
     }
@@ -922,8 +918,8 @@ impl Execution {
             }
             self.loops.pop();
         }
-        if let Some(Phase::Child { execution_id, .. }) = self.active.last().map(|a| a.phase.clone())
-        {
+        if let Some(Phase::Child { execution_id, .. }) = self.active.last().map(|a| &a.phase) {
+            let execution_id = *execution_id;
             ev.push(Event::ChildCancelRequested { execution_id });
         }
         let timed_out = &self.steps[self.active[pos].exec];
@@ -1014,6 +1010,12 @@ impl Execution {
             _ => None,
         }
     }
+}
+
+/// The inputs of a step that has not resolved any: one shared empty map.
+pub(crate) fn no_inputs() -> Inputs {
+    static EMPTY: std::sync::LazyLock<Inputs> = std::sync::LazyLock::new(Inputs::default);
+    Arc::clone(&EMPTY)
 }
 
 pub(crate) fn phase_wake(phase: &Phase) -> Option<SimTime> {

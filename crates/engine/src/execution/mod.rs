@@ -24,11 +24,11 @@ mod types;
 pub use actions::{MAX_LOOP_ITERATIONS, POLL_INTERVAL_MS};
 pub use api::NO_OUTPUT_YET;
 pub use environment::Environment;
-pub use ids::IdGen;
+pub use ids::{Id, IdGen};
 pub use machine::{CANCEL_WORKFLOW_MS, Execution, ExecutionConfig, ExecutionLimits};
 pub use signals::principal_matches;
 pub use status::{FailureStage, FailureType, Mode, SignalType, Status, StopType};
 pub use types::{
-    ActionRequest, ChildRequest, Event, Exception, FailureDetails, Input, Outcome,
+    ActionRequest, ChildRequest, Event, Exception, FailureDetails, Input, Inputs, Outcome,
     ParentStepDetails, Payload, Refusal, StepExecution,
 };

@@ -197,7 +197,7 @@ impl Execution {
                 "step {name} is not a paused aws:pause step"
             )));
         };
-        if !(matches!(active.phase, Phase::Paused) && self.steps[active.exec].step_name == name) {
+        if !(matches!(active.phase, Phase::Paused) && *self.steps[active.exec].step_name == *name) {
             return Err(Refusal::signal(format!(
                 "step {name} is not a paused aws:pause step"
             )));
@@ -331,7 +331,7 @@ impl Execution {
         while let Some(a) = self.active.pop() {
             if let Phase::Child { execution_id, .. } = &a.phase {
                 ev.push(Event::ChildCancelRequested {
-                    execution_id: execution_id.clone(),
+                    execution_id: *execution_id,
                 });
             }
             self.steps[a.exec].end_time = Some(now);

@@ -2,10 +2,16 @@
 //! input enum, action outcomes, refusals (with SSM's exception names),
 //! events, and the step execution records the API shows.
 
+use super::ids::Id;
 use super::status::{FailureStage, FailureType, Mode, SignalType, Status, StopType};
 use crate::clock::SimTime;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Resolved step inputs, shared between a step record and its requests
+/// (a step whose inputs have no placeholder shares one map for every run).
+pub type Inputs = Arc<BTreeMap<String, Value>>;
 
 /// SSM's `AutomationParameterMap`: name → list of strings.
 pub type Payload = BTreeMap<String, Vec<String>>;
@@ -55,14 +61,14 @@ pub enum Input {
     /// An external action answered.
     ActionFinished {
         /// The request being answered.
-        request_id: String,
+        request_id: Id,
         /// How it ended.
         outcome: Outcome,
     },
     /// A child execution (`aws:executeAutomation`) ended.
     ChildFinished {
         /// The request being answered.
-        request_id: String,
+        request_id: Id,
         /// The child's execution id.
         execution_id: String,
         /// The child's final status.
@@ -74,7 +80,7 @@ pub enum Input {
     /// parameters): the parent step fails with this reason.
     ChildNotStarted {
         /// The request being answered.
-        request_id: String,
+        request_id: Id,
         /// Why, e.g. `AutomationDefinitionNotFoundException: ...`.
         reason: String,
     },
@@ -156,27 +162,27 @@ impl Refusal {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ActionRequest {
     /// Answer with [`Input::ActionFinished`] naming this id.
-    pub request_id: String,
+    pub request_id: Id,
     /// The step execution it belongs to.
-    pub step_execution_id: String,
+    pub step_execution_id: Id,
     /// The step's name.
-    pub step_name: String,
+    pub step_name: Arc<str>,
     /// The action, e.g. `aws:executeAwsApi`.
-    pub action: String,
+    pub action: Arc<str>,
     /// Which request of this step execution (1-based): every attempt and
     /// every poll of `aws:waitForAwsResourceProperty` counts.
     pub attempt: u32,
     /// The inputs with every placeholder resolved.
-    pub inputs: BTreeMap<String, Value>,
+    pub inputs: Inputs,
 }
 
 /// A request for the driver to start a child execution (`aws:executeAutomation`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChildRequest {
     /// Answer with [`Input::ChildFinished`] naming this id.
-    pub request_id: String,
+    pub request_id: Id,
     /// The id the child execution must have (drawn from the parent's seed).
-    pub execution_id: String,
+    pub execution_id: Id,
     /// The parent step's name.
     pub step_name: String,
     /// The runbook to run.
@@ -198,9 +204,9 @@ pub enum Event {
     /// A step execution's status changed.
     StepStatus {
         /// The step's name.
-        step_name: String,
+        step_name: Arc<str>,
         /// Its step execution id.
-        step_execution_id: String,
+        step_execution_id: Id,
         /// The new status.
         status: Status,
     },
@@ -211,7 +217,7 @@ pub enum Event {
     /// A child execution is to be cancelled.
     ChildCancelRequested {
         /// The child's execution id.
-        execution_id: String,
+        execution_id: Id,
     },
     /// A signal was accepted.
     SignalAccepted {
@@ -244,11 +250,11 @@ pub struct FailureDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ParentStepDetails {
     /// The loop step's execution id.
-    pub step_execution_id: String,
+    pub step_execution_id: Id,
     /// The loop step's name.
-    pub step_name: String,
+    pub step_name: Arc<str>,
     /// Always `aws:loop`.
-    pub action: String,
+    pub action: &'static str,
     /// The iteration, from 1.
     pub iteration: u32,
     /// The iterator value (for-each loops).
@@ -259,13 +265,13 @@ pub struct ParentStepDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StepExecution {
     /// `StepExecutionId`.
-    pub id: String,
+    pub id: Id,
     /// Index of the step in the compiled runbook.
     pub step: usize,
     /// `StepName`.
-    pub step_name: String,
+    pub step_name: Arc<str>,
     /// `Action`.
-    pub action: String,
+    pub action: Arc<str>,
     /// `StepStatus`.
     pub status: Status,
     /// `ExecutionStartTime`.
@@ -273,7 +279,7 @@ pub struct StepExecution {
     /// `ExecutionEndTime`.
     pub end_time: Option<SimTime>,
     /// `Inputs`: the resolved values (JSON-encoded only when shown).
-    pub inputs: BTreeMap<String, Value>,
+    pub inputs: Inputs,
     /// Typed outputs.
     pub outputs: BTreeMap<String, Value>,
     /// `Response`.
@@ -283,7 +289,7 @@ pub struct StepExecution {
     /// `FailureDetails`.
     pub failure_details: Option<FailureDetails>,
     /// `ValidNextSteps`.
-    pub valid_next_steps: Option<Vec<String>>,
+    pub valid_next_steps: Option<Vec<Arc<str>>>,
     /// `ParentStepDetails`.
     pub parent: Option<ParentStepDetails>,
     /// Attempts made so far (`maxAttempts` counts these).

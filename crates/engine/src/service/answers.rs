@@ -60,7 +60,7 @@ pub enum Reply {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PendingAnswer {
     pub(crate) execution_id: String,
-    pub(crate) request_id: String,
+    pub(crate) request_id: crate::execution::Id,
     pub(crate) outcome: Outcome,
 }
 
@@ -141,7 +141,7 @@ impl ActionHandler for ScriptedAnswers {
         let Some(answers) = self
             .table
             .get(call.document_name)
-            .and_then(|steps| steps.get(step))
+            .and_then(|steps| steps.get(&**step))
         else {
             return Reply::Now(Outcome::Success {
                 response: serde_json::json!({}),
@@ -149,7 +149,7 @@ impl ActionHandler for ScriptedAnswers {
         };
         let nth = self
             .requests
-            .entry((call.execution_id.to_string(), step.clone()))
+            .entry((call.execution_id.to_string(), step.to_string()))
             .or_default();
         *nth += 1;
         let Some(answer) = answers.get(*nth - 1).or(answers.last()) else {

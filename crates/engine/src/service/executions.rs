@@ -412,7 +412,7 @@ impl Service {
             ));
         }
         let mut ids = self.ids.clone();
-        let id = ids.next_id();
+        let id = ids.next_id().to_string();
         let (execution, events) =
             self.create_execution(&request, id.clone(), None, principal, now)?;
         self.ids = ids;
@@ -537,8 +537,13 @@ impl Service {
         outcome: Outcome,
         now: SimTime,
     ) -> Result<(), ServiceError> {
+        let Some(request_id) = crate::execution::Id::parse(request_id) else {
+            return Err(ServiceError::InternalServerError(format!(
+                "no pending request has id {request_id}"
+            )));
+        };
         let input = Input::ActionFinished {
-            request_id: request_id.to_string(),
+            request_id,
             outcome,
         };
         self.apply_external(execution_id, input, now)
@@ -710,17 +715,17 @@ impl Service {
                             .unwrap_or_default();
                         match self.create_execution(
                             &child,
-                            request.execution_id.clone(),
+                            request.execution_id.to_string(),
                             Some((&ex, depth)),
                             &principal,
                             now,
                         ) {
                             Ok((execution, events)) => {
                                 self.insert(execution, None);
-                                touched.push(request.execution_id.clone());
+                                touched.push(request.execution_id.to_string());
                                 events
                                     .into_iter()
-                                    .map(|e| (request.execution_id.clone(), e))
+                                    .map(|e| (request.execution_id.to_string(), e))
                                     .collect()
                             }
                             Err(e) => self.apply_quiet(
@@ -734,7 +739,7 @@ impl Service {
                         }
                     }
                     Event::ChildCancelRequested { execution_id } => {
-                        touched.push(execution_id.clone());
+                        touched.push(execution_id.to_string());
                         self.apply_quiet(&execution_id, Input::Stop(StopType::Cancel), now)
                     }
                     _ => Vec::new(),
@@ -798,7 +803,7 @@ impl Service {
             &parent_id,
             Input::ChildFinished {
                 request_id,
-                execution_id,
+                execution_id: execution_id.to_string(),
                 status,
                 outputs,
             },
