@@ -377,7 +377,7 @@ impl Checker {
                     *slot = Some(here);
                 }
             }
-            for s in ex.step_executions() {
+            for s in ex.step_records() {
                 if s.status != Status::Pending {
                     if let Some(e) = executed.get_mut(s.step) {
                         *e = true;

@@ -292,10 +292,12 @@ pub fn predicate(v: &Value, runbook: &Runbook) -> Result<Condition, String> {
         step_exists(runbook, step)?;
         let wanted = statuses(m.get("status").ok_or("{step} needs a status")?)?;
         let step = step.clone();
+        let ix = runbook.index_of(&step);
+        let pending = wanted.contains(&Status::Pending);
         return Ok(cond(move |ex| {
-            ex.step_executions()
-                .iter()
+            ex.step_records()
                 .any(|s| *s.step_name == *step && wanted.contains(&s.status))
+                || (pending && ix.is_some_and(|ix| ex.not_yet_run(ix)))
         }));
     }
     if let Some(status) = m.get("execution") {
@@ -315,7 +317,7 @@ pub fn predicate(v: &Value, runbook: &Runbook) -> Result<Condition, String> {
         let equals = m.get("equals").ok_or("{output} needs equals")?.clone();
         let (step, name) = (step.to_owned(), name.to_owned());
         return Ok(cond(move |ex| {
-            ex.step_executions().iter().any(|s| {
+            ex.step_records().any(|s| {
                 *s.step_name == *step && s.outputs.get(&name).is_some_and(|v| same(v, &equals))
             })
         }));

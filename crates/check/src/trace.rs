@@ -212,7 +212,10 @@ fn note_requests(
             while list.len() < nth {
                 list.push(None);
             }
-            open.insert(request.request_id, (request.step_name.to_string(), nth - 1, at));
+            open.insert(
+                request.request_id,
+                (request.step_name.to_string(), nth - 1, at),
+            );
         }
     }
 }
@@ -220,8 +223,7 @@ fn note_requests(
 /// Which request (1-based) of its step the pending request of `step` in
 /// `ex` is: the requests every execution of the step has made so far.
 fn request_index(ex: &ssm_runbook_engine::execution::Execution, step: &str) -> usize {
-    ex.step_executions()
-        .iter()
+    ex.step_records()
         .filter(|s| *s.step_name == *step)
         .map(|s| s.requests as usize)
         .sum::<usize>()

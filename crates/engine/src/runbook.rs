@@ -367,6 +367,7 @@ pub struct Runbook {
     steps: Vec<FlatStep>,
     index: IndexMap<String, usize>,
     main_position: Vec<Option<usize>>,
+    main_flat: Vec<usize>,
 }
 
 impl Runbook {
@@ -384,6 +385,7 @@ impl Runbook {
             steps: Vec::new(),
             index: IndexMap::new(),
             main_position: Vec::new(),
+            main_flat: Vec::new(),
         };
         let main = rb.document.main_steps.clone();
         if main.is_empty() {
@@ -403,6 +405,7 @@ impl Runbook {
                 })
             })
             .collect();
+        rb.main_flat = rb.main_steps().collect();
         rb.check_targets()?;
         Ok(rb)
     }
@@ -421,14 +424,15 @@ impl Runbook {
                 });
             }
             let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
-            let static_inputs = (!lazy && !step.raw_inputs.values().any(has_placeholder)).then(|| {
-                Arc::new(
-                    step.raw_inputs
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                )
-            });
+            let static_inputs =
+                (!lazy && !step.raw_inputs.values().any(has_placeholder)).then(|| {
+                    Arc::new(
+                        step.raw_inputs
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    )
+                });
             self.steps.push(FlatStep {
                 step: step.clone(),
                 parent,
@@ -506,6 +510,17 @@ impl Runbook {
     /// The position of a main step among the main steps (`None` inside loops).
     pub fn main_position(&self, ix: usize) -> Option<usize> {
         self.main_position.get(ix).copied().flatten()
+    }
+
+    /// The flat index of the main step at `position` (the inverse of
+    /// [`Self::main_position`]).
+    pub fn main_step_at(&self, position: usize) -> Option<usize> {
+        self.main_flat.get(position).copied()
+    }
+
+    /// How many main steps there are.
+    pub fn main_step_count(&self) -> usize {
+        self.main_flat.len()
     }
 
     /// Where control goes after `ix` when no jump applies.

@@ -332,8 +332,7 @@ pub fn child_execution(
         )
     })?;
     let parent_cfg = parent.config();
-    let mut config =
-        ExecutionConfig::new(request.execution_id, parent_cfg.executed_by.clone());
+    let mut config = ExecutionConfig::new(request.execution_id, parent_cfg.executed_by.clone());
     config.parent_execution_id = Some(parent.id().to_owned());
     config.depth = parent_cfg.depth + 1;
     config.seed = parent_cfg
@@ -691,7 +690,6 @@ impl Driver<'_, '_, '_> {
                     if !payload.contains_key("StepExecutionId") {
                         let id = self.executions[0]
                             .step_executions()
-                            .iter()
                             .rev()
                             .find(|s| *s.step_name == **step)
                             .map(|s| s.id.to_string());

@@ -101,11 +101,7 @@ impl Execution {
 
     /// Resolve the step's inputs, except the parts evaluated lazily
     /// (branch choices, loop conditions), and record them on the step.
-    fn resolve_inputs(
-        &mut self,
-        exec: usize,
-        now: SimTime,
-    ) -> Result<Inputs, StepEnd> {
+    fn resolve_inputs(&mut self, exec: usize, now: SimTime) -> Result<Inputs, StepEnd> {
         let flat = self.runbook.step(self.steps[exec].step);
         if let Some(inputs) = &flat.static_inputs {
             let inputs = Arc::clone(inputs);
@@ -231,12 +227,7 @@ impl Execution {
 
     /// [`Self::request_action`], moving the just-resolved `inputs` into the
     /// request instead of copying the step record's.
-    fn request_action_with(
-        &mut self,
-        exec: usize,
-        inputs: Option<Inputs>,
-        ev: &mut Vec<Event>,
-    ) {
+    fn request_action_with(&mut self, exec: usize, inputs: Option<Inputs>, ev: &mut Vec<Event>) {
         let request_id = self.ids.next_id();
         self.set_phase(Phase::Action { request_id });
         self.steps[exec].requests += 1;

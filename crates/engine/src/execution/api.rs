@@ -49,7 +49,11 @@ impl Execution {
         );
         m.insert(
             "StepExecutions".into(),
-            Value::Array(self.steps.iter().map(|s| self.step_to_api(s)).collect()),
+            Value::Array(
+                self.step_executions()
+                    .map(|s| self.step_to_api(&s))
+                    .collect(),
+            ),
         );
         m.insert("StepExecutionsTruncated".into(), json!(false));
         let parameters = doc

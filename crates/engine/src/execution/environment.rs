@@ -86,7 +86,8 @@ impl Execution {
                     }
                 }
                 Phase::Paused => {
-                    let payload = Payload::from([("StepName".to_owned(), vec![step_name.to_string()])]);
+                    let payload =
+                        Payload::from([("StepName".to_owned(), vec![step_name.to_string()])]);
                     out.push((
                         signal(SignalType::Resume, payload, &self.config.executed_by),
                         now,

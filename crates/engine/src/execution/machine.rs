@@ -197,31 +197,64 @@ pub struct Execution {
 /// execution (as the model checker does for every move) copies pointers,
 /// and writing through `records[i]` copies only the record it changes.
 ///
+/// Slots `0..n` belong to the `n` main steps, in order, from the start; a
+/// main step that has not run yet has an empty slot and no record at all
+/// (its `Pending` record is made only when it is shown, see
+/// [`Execution::step_executions`]), so a waiting execution holds records
+/// only for the steps that ran. Records made later (loop iterations, steps
+/// run again) follow in creation order.
+///
 /// Each record's hash is remembered until the record changes, so hashing
 /// an execution (the model checker fingerprints every state) rehashes only
 /// the records a transition touched.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Records(pub(crate) Vec<Arc<StepExecution>>, Vec<OnceLock<u64>>);
+pub(crate) struct Records {
+    slots: Vec<Option<Arc<StepExecution>>>,
+    hashes: Vec<OnceLock<u64>>,
+}
 
 impl Records {
-    pub(crate) fn push(&mut self, record: StepExecution) {
-        self.0.push(Arc::new(record));
-        self.1.push(OnceLock::new());
+    /// Add a record after the others; its slot.
+    pub(crate) fn push(&mut self, record: StepExecution) -> usize {
+        self.slots.push(Some(Arc::new(record)));
+        self.hashes.push(OnceLock::new());
+        self.slots.len() - 1
+    }
+    /// Add `n` empty slots (main steps not run yet).
+    pub(crate) fn push_pending(&mut self, n: usize) {
+        self.slots.resize(self.slots.len() + n, None);
+        self.hashes
+            .resize_with(self.hashes.len() + n, OnceLock::new);
+    }
+    /// Put the first record of a main step into its empty slot.
+    pub(crate) fn fill(&mut self, slot: usize, record: StepExecution) {
+        if let (Some(s), Some(h)) = (self.slots.get_mut(slot), self.hashes.get_mut(slot)) {
+            *s = Some(Arc::new(record));
+            h.take();
+        }
+    }
+    /// Whether `slot` is a main step's empty slot.
+    pub(crate) fn is_pending(&self, slot: usize) -> bool {
+        matches!(self.slots.get(slot), Some(None))
     }
     pub(crate) fn len(&self) -> usize {
-        self.0.len()
+        self.slots.len()
     }
-    pub(crate) fn get(&self, i: usize) -> Option<&StepExecution> {
-        self.0.get(i).map(|r| &**r)
-    }
+    /// Every record made so far, in slot order (empty slots skipped).
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &StepExecution> + '_ {
-        self.0.iter().map(|r| &**r)
+        self.slots.iter().flatten().map(|r| &**r)
+    }
+    /// Every slot, with its record if it has one.
+    pub(crate) fn slots(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = Option<&Arc<StepExecution>>> + ExactSizeIterator + '_ {
+        self.slots.iter().map(Option::as_ref)
     }
 }
 
 impl PartialEq for Records {
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.slots == other.slots
     }
 }
 
@@ -229,8 +262,8 @@ impl Eq for Records {}
 
 impl std::hash::Hash for Records {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_usize(self.0.len());
-        for (record, cached) in self.0.iter().zip(&self.1) {
+        state.write_usize(self.slots.len());
+        for (record, cached) in self.slots.iter().zip(&self.hashes) {
             let h = cached.get_or_init(|| {
                 // Fixed keys: the same record always hashes the same.
                 let mut inner = std::hash::DefaultHasher::new();
@@ -244,17 +277,25 @@ impl std::hash::Hash for Records {
 
 impl std::ops::Index<usize> for Records {
     type Output = StepExecution;
-    fn index(&self, i: usize) -> &StepExecution {
-        &self.0[i]
+    /// The record in `slot`. Only slots of steps that have run are read
+    /// this way (the active steps, and records found by searching).
+    fn index(&self, slot: usize) -> &StepExecution {
+        match self.slots[slot].as_deref() {
+            Some(record) => record,
+            None => panic!("step record slot {slot} is empty: the step has not run"),
+        }
     }
 }
 
 impl std::ops::IndexMut<usize> for Records {
-    fn index_mut(&mut self, i: usize) -> &mut StepExecution {
-        if let Some(cached) = self.1.get_mut(i) {
+    fn index_mut(&mut self, slot: usize) -> &mut StepExecution {
+        if let Some(cached) = self.hashes.get_mut(slot) {
             cached.take();
         }
-        Arc::make_mut(&mut self.0[i])
+        match self.slots[slot].as_mut() {
+            Some(record) => Arc::make_mut(record),
+            None => panic!("step record slot {slot} is empty: the step has not run"),
+        }
     }
 }
 
@@ -366,10 +407,74 @@ impl Execution {
         self.mode
     }
 
-    /// Every step execution, in creation order. Records are shared between
-    /// clones of an execution until one of them changes a record.
-    pub fn step_executions(&self) -> &[Arc<StepExecution>] {
-        &self.steps.0
+    /// Every step execution as the API lists them: the main steps in
+    /// order (`Pending` ones included, each with the id it will run
+    /// under), then the records made later (loop iterations, steps run
+    /// again), in creation order. Records of steps that ran are borrowed
+    /// (and shared between clones of an execution until one of them changes
+    /// a record); `Pending` ones are made on the fly.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ssm_runbook_engine::clock::SimTime;
+    /// use ssm_runbook_engine::execution::{Execution, ExecutionConfig, Input, Mode, Status};
+    /// use ssm_runbook_engine::runbook::Runbook;
+    /// use ssm_runbook_engine::validate::validate_text;
+    /// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: Wait\n  action: aws:pause\n  inputs: {}\n- name: Later\n  action: aws:sleep\n  inputs: {Duration: PT1M}\n").document.unwrap();
+    /// let rb = Arc::new(Runbook::compile(doc, "Demo", "1").unwrap());
+    /// let mut ex = Execution::new(rb, ExecutionConfig::new("0123456789abcdef0123456789abcdef0123", "arn:aws:iam::111122223333:user/alice"));
+    /// ex.apply(Input::Start { parameters: Default::default(), mode: Mode::Auto }, SimTime(0)).unwrap();
+    /// let steps: Vec<_> = ex.step_executions().map(|s| (s.step_name.to_string(), s.status)).collect();
+    /// assert_eq!(steps, [("Wait".to_string(), Status::Waiting), ("Later".to_string(), Status::Pending)]);
+    /// ```
+    pub fn step_executions(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = std::borrow::Cow<'_, StepExecution>> + '_ {
+        self.steps
+            .slots()
+            .enumerate()
+            .filter_map(|(slot, record)| match record {
+                Some(r) => Some(std::borrow::Cow::Borrowed(&**r)),
+                None => self.pending_record(slot).map(std::borrow::Cow::Owned),
+            })
+    }
+
+    /// The records of the steps that have run (or are running), in the
+    /// order of [`Self::step_executions`], without the `Pending` main steps:
+    /// borrowed, never built. What a caller that looks for statuses,
+    /// outputs or attempts of steps that ran wants, at no cost.
+    pub fn step_records(&self) -> impl DoubleEndedIterator<Item = &StepExecution> + '_ {
+        self.steps.iter()
+    }
+
+    /// Whether step `ix` is a main step that has not run yet (the one step
+    /// [`Self::step_records`] leaves out).
+    pub fn not_yet_run(&self, ix: usize) -> bool {
+        self.runbook
+            .main_position(ix)
+            .is_some_and(|slot| self.steps.is_pending(slot))
+    }
+
+    /// The `Pending` record of the main step in empty `slot`, with the id
+    /// the step will run under (main steps draw their ids first, in order).
+    fn pending_record(&self, slot: usize) -> Option<StepExecution> {
+        let ix = self.runbook.main_step_at(slot)?;
+        let id = IdGen::new(self.config.seed)
+            .nth_ahead(slot as u64)
+            .next_id();
+        Some(self.make_record(ix, None, id))
+    }
+
+    /// The slot of the step execution with this id, whether it ran or not.
+    pub(crate) fn slot_of_id(&self, id: &str) -> Option<usize> {
+        let main = IdGen::new(self.config.seed);
+        self.steps
+            .slots()
+            .enumerate()
+            .position(|(slot, record)| match record {
+                Some(r) => r.id == id,
+                None => main.nth_ahead(slot as u64).next_id() == id,
+            })
     }
 
     /// Typed parameter values.
@@ -517,11 +622,11 @@ impl Execution {
             };
             self.variables.insert(name.clone(), value);
         }
-        // Every main step is listed from the start, Pending, with its id.
-        let main: Vec<usize> = self.runbook.main_steps().collect();
-        for ix in main {
-            self.new_step_execution(ix, None);
-        }
+        // Every main step is listed from the start, Pending, with its id:
+        // the ids are drawn now, the records made when the steps run.
+        let main = self.runbook.main_step_count();
+        self.steps.push_pending(main);
+        self.ids = self.ids.nth_ahead(main as u64);
         match mode {
             Mode::Auto => {
                 self.set_status(Status::InProgress, ev);
@@ -537,9 +642,15 @@ impl Execution {
         ix: usize,
         parent: Option<ParentStepDetails>,
     ) -> usize {
-        let flat = self.runbook.step(ix);
         let id = self.ids.next_id();
-        self.steps.push(StepExecution {
+        let record = self.make_record(ix, parent, id);
+        self.steps.push(record)
+    }
+
+    /// A `Pending` record of step `ix`.
+    fn make_record(&self, ix: usize, parent: Option<ParentStepDetails>, id: Id) -> StepExecution {
+        let flat = self.runbook.step(ix);
+        StepExecution {
             id,
             step: ix,
             step_name: Arc::clone(&flat.name),
@@ -556,8 +667,7 @@ impl Execution {
             parent,
             attempts: 0,
             requests: 0,
-        });
-        self.steps.len() - 1
+        }
     }
 
     pub(crate) fn set_status(&mut self, status: Status, ev: &mut Vec<Event>) {
@@ -641,17 +751,22 @@ impl Execution {
                 .as_ref()
                 .and_then(|items| items.get(f.iteration as usize - 1).cloned()),
         });
-        let reuse = if parent.is_none() {
-            self.runbook.main_position(ix).filter(|&e| {
-                self.steps
-                    .get(e)
-                    .is_some_and(|s| s.step == ix && s.status == Status::Pending)
-            })
+        let first_run = if parent.is_none() {
+            self.runbook
+                .main_position(ix)
+                .filter(|&slot| self.steps.is_pending(slot))
         } else {
             None
         };
-        let exec = match reuse {
-            Some(e) => e,
+        let exec = match first_run {
+            Some(slot) => {
+                let id = IdGen::new(self.config.seed)
+                    .nth_ahead(slot as u64)
+                    .next_id();
+                let record = self.make_record(ix, None, id);
+                self.steps.fill(slot, record);
+                slot
+            }
             None => self.new_step_execution(ix, parent),
         };
         let se = &mut self.steps[exec];

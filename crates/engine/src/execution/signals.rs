@@ -254,7 +254,7 @@ impl Execution {
                 "StopStep needs the payload StepExecutionId",
             ));
         };
-        let Some(exec) = self.steps.iter().position(|s| s.id == id) else {
+        let Some(exec) = self.slot_of_id(id) else {
             return Err(Refusal::step_not_found(format!(
                 "no step execution has id {id}"
             )));
