@@ -710,7 +710,9 @@ impl Execution {
                 }
             }
         }
-        self.steps[exec].outputs.extend(outputs);
+        if !outputs.is_empty() {
+            self.steps[exec].outputs.extend(outputs);
+        }
         if let Some(next) = self.finish_step(StepEnd::Success { next: None }, now, ev) {
             self.goto(next, now, ev);
         }

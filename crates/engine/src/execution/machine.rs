@@ -175,6 +175,8 @@ pub(crate) enum StepEnd {
 pub struct Execution {
     pub(crate) runbook: Arc<Runbook>,
     pub(crate) config: Arc<ExecutionConfig>,
+    /// The hash of `config` and `parameters`, which change only at start.
+    pub(crate) fixed_hash: u64,
     pub(crate) status: Status,
     pub(crate) mode: Mode,
     pub(crate) start_time: Option<SimTime>,
@@ -264,12 +266,8 @@ impl std::hash::Hash for Records {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_usize(self.slots.len());
         for (record, cached) in self.slots.iter().zip(&self.hashes) {
-            let h = cached.get_or_init(|| {
-                // Fixed keys: the same record always hashes the same.
-                let mut inner = std::hash::DefaultHasher::new();
-                record.hash(&mut inner);
-                std::hash::Hasher::finish(&inner)
-            });
+            // Fixed keys: the same record always hashes the same.
+            let h = cached.get_or_init(|| super::hashing::hash_of(record));
             state.write_u64(*h);
         }
     }
@@ -301,7 +299,11 @@ impl std::ops::IndexMut<usize> for Records {
 
 impl PartialEq for Execution {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.runbook, &other.runbook) && self.state_key() == other.state_key()
+        Arc::ptr_eq(&self.runbook, &other.runbook)
+            && self.fixed_hash == other.fixed_hash
+            && self.config == other.config
+            && self.parameters == other.parameters
+            && self.state_key() == other.state_key()
     }
 }
 
@@ -309,23 +311,16 @@ impl Eq for Execution {}
 
 impl std::hash::Hash for Execution {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // The configuration and parameters never change once started:
+        // their hash is computed then, not on every call.
+        state.write_u64(self.fixed_hash);
         self.state_key().hash(state);
     }
 }
 
 type StateKey<'a> = (
-    (
-        &'a Arc<ExecutionConfig>,
-        Status,
-        Mode,
-        Option<SimTime>,
-        Option<SimTime>,
-    ),
-    (
-        &'a BTreeMap<String, Value>,
-        &'a BTreeMap<String, Value>,
-        &'a Records,
-    ),
+    (Status, Mode, Option<SimTime>, Option<SimTime>),
+    (&'a BTreeMap<String, Value>, &'a Records),
     (
         &'a [Active],
         &'a [LoopFrame],
@@ -339,14 +334,8 @@ type StateKey<'a> = (
 impl Execution {
     fn state_key(&self) -> StateKey<'_> {
         (
-            (
-                &self.config,
-                self.status,
-                self.mode,
-                self.start_time,
-                self.end_time,
-            ),
-            (&self.parameters, &self.variables, &self.steps),
+            (self.status, self.mode, self.start_time, self.end_time),
+            (&self.variables, &self.steps),
             (
                 &self.active,
                 &self.loops,
@@ -361,14 +350,17 @@ impl Execution {
     /// A new execution, `Pending` until [`Input::Start`].
     pub fn new(runbook: Arc<Runbook>, config: ExecutionConfig) -> Execution {
         let ids = IdGen::new(config.seed);
+        let parameters = BTreeMap::new();
+        let fixed_hash = super::hashing::hash_of(&(&config, &parameters));
         Execution {
+            fixed_hash,
             runbook,
             config: Arc::new(config),
             status: Status::Pending,
             mode: Mode::Auto,
             start_time: None,
             end_time: None,
-            parameters: BTreeMap::new(),
+            parameters,
             variables: BTreeMap::new(),
             steps: Records::default(),
             active: Vec::new(),
@@ -610,6 +602,7 @@ impl Execution {
             return Err(Refusal::status_update("the execution has already started"));
         }
         self.parameters = parameters;
+        self.fixed_hash = super::hashing::hash_of(&(&*self.config, &self.parameters));
         self.mode = mode;
         self.start_time = Some(now);
         for (name, var) in &self.runbook.document.variables {
@@ -635,16 +628,6 @@ impl Execution {
             Mode::Interactive => self.set_status(Status::Waiting, ev),
         }
         Ok(())
-    }
-
-    pub(crate) fn new_step_execution(
-        &mut self,
-        ix: usize,
-        parent: Option<ParentStepDetails>,
-    ) -> usize {
-        let id = self.ids.next_id();
-        let record = self.make_record(ix, parent, id);
-        self.steps.push(record)
     }
 
     /// A `Pending` record of step `ix`.
@@ -758,21 +741,29 @@ impl Execution {
         } else {
             None
         };
+        // The record is made running: no copy-on-write of a fresh record.
+        let id = match first_run {
+            Some(slot) => IdGen::new(self.config.seed)
+                .nth_ahead(slot as u64)
+                .next_id(),
+            None => self.ids.next_id(),
+        };
+        let mut record = self.make_record(ix, parent, id);
+        record.start_time = Some(now);
+        record.attempts = 1;
+        record.status = Status::InProgress;
+        ev.push(Event::StepStatus {
+            step_name: Arc::clone(&record.step_name),
+            step_execution_id: id,
+            status: Status::InProgress,
+        });
         let exec = match first_run {
             Some(slot) => {
-                let id = IdGen::new(self.config.seed)
-                    .nth_ahead(slot as u64)
-                    .next_id();
-                let record = self.make_record(ix, None, id);
                 self.steps.fill(slot, record);
                 slot
             }
-            None => self.new_step_execution(ix, parent),
+            None => self.steps.push(record),
         };
-        let se = &mut self.steps[exec];
-        se.start_time = Some(now);
-        se.attempts = 1;
-        self.set_step_status(exec, Status::InProgress, ev);
         let flat = self.runbook.step(ix);
         let deadline = flat.step.timeout_seconds.or(flat
             .step
@@ -811,30 +802,12 @@ impl Execution {
         let ix = self.steps[exec].step;
         let runbook = Arc::clone(&self.runbook);
         let step = &runbook.step(ix).step;
-        self.steps[exec].end_time = Some(now);
         let (status, failed) = match &end {
             StepEnd::Success { .. } => (Status::Success, false),
-            StepEnd::Failed {
-                stage,
-                failure_type,
-                message,
-            } => {
-                let se = &mut self.steps[exec];
-                se.failure_message = Some(message.clone());
-                se.failure_details = Some(FailureDetails {
-                    stage: *stage,
-                    failure_type: *failure_type,
-                    details: Payload::new(),
-                });
-                (Status::Failed, true)
-            }
-            StepEnd::TimedOut { message } => {
-                self.steps[exec].failure_message = Some(message.clone());
-                (Status::TimedOut, true)
-            }
+            StepEnd::Failed { .. } => (Status::Failed, true),
+            StepEnd::TimedOut { .. } => (Status::TimedOut, true),
             StepEnd::Cancelled => (Status::Cancelled, false),
         };
-        self.set_step_status(exec, status, ev);
         let success_target = match &end {
             StepEnd::Success { next: Some(n) } => Successor::Step(*n),
             _ if step.is_end() => Successor::End,
@@ -858,11 +831,45 @@ impl Execution {
             OnFailure::Continue => Some(success_target),
             OnFailure::Step(name) => self.runbook.index_of(&name).map(Successor::Step),
         };
-        self.steps[exec].valid_next_steps = match (&end, status) {
+        let valid_next_steps = match (&end, status) {
             (StepEnd::Cancelled, _) => Some(Vec::new()),
             (_, Status::Success) => self.target_names(success_target),
             _ => failure_target.and_then(|t| self.target_names(t)),
         };
+        // Every change to the record at once: one copy-on-write check.
+        let se = &mut self.steps[exec];
+        se.end_time = Some(now);
+        match &end {
+            StepEnd::Failed {
+                stage,
+                failure_type,
+                message,
+            } => {
+                se.failure_message = Some(message.clone());
+                se.failure_details = Some(FailureDetails {
+                    stage: *stage,
+                    failure_type: *failure_type,
+                    details: Payload::new(),
+                });
+            }
+            StepEnd::TimedOut { message } => se.failure_message = Some(message.clone()),
+            StepEnd::Success { .. } | StepEnd::Cancelled => {}
+        }
+        se.valid_next_steps = valid_next_steps;
+        if se.status != status {
+            debug_assert!(
+                !se.status.is_terminal(),
+                "step {} left terminal status {}",
+                se.step_name,
+                se.status
+            );
+            se.status = status;
+            ev.push(Event::StepStatus {
+                step_name: Arc::clone(&se.step_name),
+                step_execution_id: se.id,
+                status,
+            });
+        }
         if failed && step.is_critical() && self.critical.is_none() {
             self.critical = Some(status);
         }
@@ -1076,18 +1083,15 @@ impl Execution {
     /// builds check them after every transition; a model checker calls
     /// this on every state it explores.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let running: Vec<&StepExecution> = self
+        let running = self
             .steps
             .iter()
             .filter(|s| {
                 matches!(s.status, Status::InProgress | Status::Waiting) && s.parent.is_none()
             })
-            .collect();
-        if running.len() > 1 + usize::from(self.cancel_deadline.is_some()) {
-            return Err(format!(
-                "{} top-level steps are running at once",
-                running.len()
-            ));
+            .count();
+        if running > 1 + usize::from(self.cancel_deadline.is_some()) {
+            return Err(format!("{running} top-level steps are running at once"));
         }
         if self.status.is_terminal() && !self.active.is_empty() {
             return Err("a finished execution still has an active step".into());
