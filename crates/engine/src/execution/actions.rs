@@ -316,7 +316,7 @@ impl Execution {
             );
         }
         self.set_phase(Phase::Approval {
-            approvers,
+            approvers: approvers.into(),
             min,
             decisions: Vec::new(),
         });

@@ -78,7 +78,8 @@ impl Execution {
                         let listed = approvers.iter().any(|a| super::principal_matches(a, p));
                         let decided = decisions
                             .iter()
-                            .any(|d| super::principal_matches(&d.approver, p));
+                            .filter_map(|d| approvers.get(d.approver))
+                            .any(|a| super::principal_matches(a, p));
                         if listed && !decided {
                             out.push((signal(SignalType::Approve, Payload::new(), p), now));
                             out.push((signal(SignalType::Reject, Payload::new(), p), now));

@@ -42,7 +42,44 @@ impl Default for ChunkHasher {
     }
 }
 
+impl ChunkHasher {
+    /// Append a fixed-size value without a call to `memcpy`.
+    #[inline]
+    fn write_fixed<const N: usize>(&mut self, bytes: [u8; N]) {
+        if self.len + N <= CHUNK {
+            self.buf[self.len..self.len + N].copy_from_slice(&bytes);
+            self.len += N;
+            if self.len == CHUNK {
+                self.acc = xxh3_64_with_seed(&self.buf, self.acc);
+                self.len = 0;
+            }
+        } else {
+            self.write(&bytes);
+        }
+    }
+}
+
 impl Hasher for ChunkHasher {
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.write_fixed(i.to_le_bytes());
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.write_fixed(i.to_le_bytes());
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.write_fixed(i.to_le_bytes());
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_fixed((i as u64).to_le_bytes());
+    }
+    #[inline]
+    fn write_i64(&mut self, i: i64) {
+        self.write_fixed(i.to_le_bytes());
+    }
     fn write(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let room = CHUNK - self.len;

@@ -93,7 +93,7 @@ pub(crate) enum Phase {
     PollWait { wake: SimTime },
     /// `aws:approve` waiting for decisions.
     Approval {
-        approvers: Vec<String>,
+        approvers: Arc<[String]>,
         min: u32,
         decisions: Vec<Decision>,
     },
@@ -110,7 +110,8 @@ pub(crate) enum Phase {
 /// One approver's decision.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Decision {
-    pub approver: String,
+    /// Index into the step's approvers (at most 10).
+    pub approver: usize,
     pub approve: bool,
     pub at: SimTime,
 }
@@ -181,7 +182,7 @@ pub struct Execution {
     pub(crate) mode: Mode,
     pub(crate) start_time: Option<SimTime>,
     pub(crate) end_time: Option<SimTime>,
-    pub(crate) parameters: BTreeMap<String, Value>,
+    pub(crate) parameters: Arc<BTreeMap<String, Value>>,
     pub(crate) variables: BTreeMap<String, Value>,
     pub(crate) steps: Records,
     pub(crate) active: Vec<Active>,
@@ -211,52 +212,63 @@ pub struct Execution {
 /// the records a transition touched.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Records {
-    slots: Vec<Option<Arc<StepExecution>>>,
-    hashes: Vec<OnceLock<u64>>,
+    slots: Vec<Slot>,
+}
+
+/// One slot: its record, if the step ran, and the record's remembered hash.
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    record: Option<Arc<StepExecution>>,
+    hash: OnceLock<u64>,
 }
 
 impl Records {
     /// Add a record after the others; its slot.
     pub(crate) fn push(&mut self, record: StepExecution) -> usize {
-        self.slots.push(Some(Arc::new(record)));
-        self.hashes.push(OnceLock::new());
+        self.slots.push(Slot {
+            record: Some(Arc::new(record)),
+            hash: OnceLock::new(),
+        });
         self.slots.len() - 1
     }
     /// Add `n` empty slots (main steps not run yet).
     pub(crate) fn push_pending(&mut self, n: usize) {
-        self.slots.resize(self.slots.len() + n, None);
-        self.hashes
-            .resize_with(self.hashes.len() + n, OnceLock::new);
+        self.slots.resize_with(self.slots.len() + n, Slot::default);
     }
     /// Put the first record of a main step into its empty slot.
     pub(crate) fn fill(&mut self, slot: usize, record: StepExecution) {
-        if let (Some(s), Some(h)) = (self.slots.get_mut(slot), self.hashes.get_mut(slot)) {
-            *s = Some(Arc::new(record));
-            h.take();
+        if let Some(s) = self.slots.get_mut(slot) {
+            s.record = Some(Arc::new(record));
+            s.hash.take();
         }
     }
     /// Whether `slot` is a main step's empty slot.
     pub(crate) fn is_pending(&self, slot: usize) -> bool {
-        matches!(self.slots.get(slot), Some(None))
+        self.slots.get(slot).is_some_and(|s| s.record.is_none())
     }
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
     }
     /// Every record made so far, in slot order (empty slots skipped).
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &StepExecution> + '_ {
-        self.slots.iter().flatten().map(|r| &**r)
+        self.slots.iter().filter_map(|s| s.record.as_deref())
     }
     /// Every slot, with its record if it has one.
     pub(crate) fn slots(
         &self,
     ) -> impl DoubleEndedIterator<Item = Option<&Arc<StepExecution>>> + ExactSizeIterator + '_ {
-        self.slots.iter().map(Option::as_ref)
+        self.slots.iter().map(|s| s.record.as_ref())
     }
 }
 
 impl PartialEq for Records {
     fn eq(&self, other: &Self) -> bool {
-        self.slots == other.slots
+        self.slots.len() == other.slots.len()
+            && self
+                .slots
+                .iter()
+                .zip(&other.slots)
+                .all(|(a, b)| a.record == b.record)
     }
 }
 
@@ -265,9 +277,11 @@ impl Eq for Records {}
 impl std::hash::Hash for Records {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_usize(self.slots.len());
-        for (record, cached) in self.slots.iter().zip(&self.hashes) {
+        for slot in &self.slots {
             // Fixed keys: the same record always hashes the same.
-            let h = cached.get_or_init(|| super::hashing::hash_of(record));
+            let h = slot
+                .hash
+                .get_or_init(|| super::hashing::hash_of(&slot.record));
             state.write_u64(*h);
         }
     }
@@ -278,7 +292,7 @@ impl std::ops::Index<usize> for Records {
     /// The record in `slot`. Only slots of steps that have run are read
     /// this way (the active steps, and records found by searching).
     fn index(&self, slot: usize) -> &StepExecution {
-        match self.slots[slot].as_deref() {
+        match self.slots[slot].record.as_deref() {
             Some(record) => record,
             None => panic!("step record slot {slot} is empty: the step has not run"),
         }
@@ -287,10 +301,9 @@ impl std::ops::Index<usize> for Records {
 
 impl std::ops::IndexMut<usize> for Records {
     fn index_mut(&mut self, slot: usize) -> &mut StepExecution {
-        if let Some(cached) = self.hashes.get_mut(slot) {
-            cached.take();
-        }
-        match self.slots[slot].as_mut() {
+        let slot_ref = &mut self.slots[slot];
+        slot_ref.hash.take();
+        match slot_ref.record.as_mut() {
             Some(record) => Arc::make_mut(record),
             None => panic!("step record slot {slot} is empty: the step has not run"),
         }
@@ -350,8 +363,8 @@ impl Execution {
     /// A new execution, `Pending` until [`Input::Start`].
     pub fn new(runbook: Arc<Runbook>, config: ExecutionConfig) -> Execution {
         let ids = IdGen::new(config.seed);
-        let parameters = BTreeMap::new();
-        let fixed_hash = super::hashing::hash_of(&(&config, &parameters));
+        let parameters = Arc::new(BTreeMap::new());
+        let fixed_hash = super::hashing::hash_of(&(&config, &*parameters));
         Execution {
             fixed_hash,
             runbook,
@@ -601,8 +614,8 @@ impl Execution {
         if self.status != Status::Pending {
             return Err(Refusal::status_update("the execution has already started"));
         }
-        self.parameters = parameters;
-        self.fixed_hash = super::hashing::hash_of(&(&*self.config, &self.parameters));
+        self.parameters = Arc::new(parameters);
+        self.fixed_hash = super::hashing::hash_of(&(&*self.config, &*self.parameters));
         self.mode = mode;
         self.start_time = Some(now);
         for (name, var) in &self.runbook.document.variables {

@@ -10,6 +10,7 @@ use super::types::*;
 use crate::clock::{DurationMs, SimTime};
 use crate::runbook::Successor;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Whether a caller counts as a listed approver: the same ARN; a user name
 /// matching the last part of a user ARN; or an assumed-role session of a
@@ -120,31 +121,32 @@ impl Execution {
             ));
         };
         let step_name = self.steps[exec].step_name.clone();
-        let Some(approver) = approvers
+        let Some(index) = approvers
             .iter()
-            .find(|a| principal_matches(a, principal))
-            .cloned()
+            .position(|a| principal_matches(a, principal))
         else {
             return Err(Refusal::signal(format!(
                 "{principal} is not an approver of step {step_name}"
             )));
         };
-        if decisions.iter().any(|d| d.approver == approver) {
+        if decisions.iter().any(|d| d.approver == index) {
             return Err(Refusal::signal(format!(
                 "{principal} has already decided on step {step_name}"
             )));
         }
         let min = *min;
+        let approvers = Arc::clone(approvers);
+        let approver = &approvers[index];
         let mut decisions = decisions.clone();
         decisions.push(Decision {
-            approver: approver.clone(),
+            approver: index,
             approve,
             at: now,
         });
         let approvals = decisions.iter().filter(|d| d.approve).count();
         let record: Vec<Value> = decisions
             .iter()
-            .map(|d| json!({"Approver": d.approver, "ApprovalStatus": if d.approve {"Approve"} else {"Reject"}, "ApprovalDecisionTime": d.at.to_rfc3339()}))
+            .map(|d| json!({"Approver": approvers.get(d.approver), "ApprovalStatus": if d.approve {"Approve"} else {"Reject"}, "ApprovalDecisionTime": d.at.to_rfc3339()}))
             .collect();
         self.steps[exec]
             .outputs
