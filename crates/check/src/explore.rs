@@ -13,11 +13,10 @@ use crate::model::{Model, World};
 use crate::property::{Pattern, Property};
 use crate::trace::Trace;
 use ssm_runbook_engine::clock::SimTime;
-use ssm_runbook_engine::execution::{Execution, Status};
+use ssm_runbook_engine::execution::{ChunkHasher, Execution, Status};
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::time::{Duration, Instant};
-use xxhash_rust::xxh3::Xxh3Default;
 
 /// Bounds of an exploration; `None` means unbounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -622,9 +621,9 @@ fn verdict(
 
 /// The fingerprint of a state: a fixed-key 128-bit hash.
 fn fingerprint(ex: &World, now: SimTime, memory: u64) -> u128 {
-    let mut h = Xxh3Default::new();
+    let mut h = ChunkHasher::default();
     ex.hash(&mut h);
     now.hash(&mut h);
     memory.hash(&mut h);
-    h.digest128()
+    h.finish128()
 }

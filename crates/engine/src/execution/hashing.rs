@@ -7,19 +7,22 @@
 //! type's `Hash`), and it keeps no state between uses.
 
 use std::hash::Hasher;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 /// Bytes gathered before they are folded into the running hash.
-const CHUNK: usize = 256;
+const CHUNK: usize = 512;
 
-/// A [`Hasher`] that gathers written bytes on the stack and folds each
-/// full 256-byte chunk into an XXH3-64 chain (the previous chunk's hash
-/// seeds the next). No allocation; XXH3's quality on every byte.
+/// A [`Hasher`] that gathers written bytes on the stack and hashes them
+/// with XXH3 when it is asked for the result; a value longer than one
+/// 512-byte chunk is chained (each full chunk's 128-bit XXH3 digest
+/// begins the next chunk). Small writes (`write_u64`, an enum's
+/// discriminant) cost a few stores, not a call into the hash; the result
+/// is 64 bits ([`Hasher::finish`]) or 128 ([`ChunkHasher::finish128`]).
 ///
 /// ```
 /// use std::hash::{Hash, Hasher};
 /// use ssm_runbook_engine::execution::ChunkHasher;
-/// let hash = |v: &dyn Fn(&mut ChunkHasher)| { let mut h = ChunkHasher::default(); v(&mut h); h.finish() };
+/// let hash = |v: &dyn Fn(&mut ChunkHasher)| { let mut h = ChunkHasher::default(); v(&mut h); h.finish128() };
 /// assert_eq!(hash(&|h| "step".hash(h)), hash(&|h| "step".hash(h)));
 /// assert_ne!(hash(&|h| "step".hash(h)), hash(&|h| "stop".hash(h)));
 /// let long = "x".repeat(1000);
@@ -29,7 +32,6 @@ const CHUNK: usize = 256;
 pub struct ChunkHasher {
     buf: [u8; CHUNK],
     len: usize,
-    acc: u64,
 }
 
 impl Default for ChunkHasher {
@@ -37,22 +39,29 @@ impl Default for ChunkHasher {
         ChunkHasher {
             buf: [0; CHUNK],
             len: 0,
-            acc: 0,
         }
     }
 }
 
 impl ChunkHasher {
+    /// The 128-bit hash of everything written.
+    pub fn finish128(&self) -> u128 {
+        xxh3_128(&self.buf[..self.len])
+    }
+
+    /// Replace a full chunk by its digest, which begins the next chunk.
+    fn flush(&mut self) {
+        let digest = xxh3_128(&self.buf[..self.len]).to_le_bytes();
+        self.buf[..digest.len()].copy_from_slice(&digest);
+        self.len = digest.len();
+    }
+
     /// Append a fixed-size value without a call to `memcpy`.
     #[inline]
     fn write_fixed<const N: usize>(&mut self, bytes: [u8; N]) {
         if self.len + N <= CHUNK {
             self.buf[self.len..self.len + N].copy_from_slice(&bytes);
             self.len += N;
-            if self.len == CHUNK {
-                self.acc = xxh3_64_with_seed(&self.buf, self.acc);
-                self.len = 0;
-            }
         } else {
             self.write(&bytes);
         }
@@ -80,23 +89,26 @@ impl Hasher for ChunkHasher {
     fn write_i64(&mut self, i: i64) {
         self.write_fixed(i.to_le_bytes());
     }
+    #[inline]
+    fn write_u128(&mut self, i: u128) {
+        self.write_fixed(i.to_le_bytes());
+    }
+
     fn write(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            let room = CHUNK - self.len;
-            let take = room.min(bytes.len());
+            if self.len == CHUNK {
+                self.flush();
+            }
+            let take = (CHUNK - self.len).min(bytes.len());
             let (head, rest) = bytes.split_at(take);
             self.buf[self.len..self.len + take].copy_from_slice(head);
             self.len += take;
             bytes = rest;
-            if self.len == CHUNK {
-                self.acc = xxh3_64_with_seed(&self.buf, self.acc);
-                self.len = 0;
-            }
         }
     }
 
     fn finish(&self) -> u64 {
-        xxh3_64_with_seed(&self.buf[..self.len], self.acc)
+        xxh3_64(&self.buf[..self.len])
     }
 }
 
