@@ -74,9 +74,9 @@ impl Scope for ExecScope<'_> {
         let cfg = &self.ex.config;
         Some(Value::String(match (prefix, name) {
             ("automation", "EXECUTION_ID") => cfg.execution_id.clone(),
-            ("global", "ACCOUNT_ID") => cfg.account_id.clone(),
-            ("global", "REGION") => cfg.region.clone(),
-            ("global", "AWS_PARTITION") => cfg.partition.clone(),
+            ("global", "ACCOUNT_ID") => cfg.account_id.to_string(),
+            ("global", "REGION") => cfg.region.to_string(),
+            ("global", "AWS_PARTITION") => cfg.partition.to_string(),
             ("global", "DATE") => format!("{y:04}-{mo:02}-{d:02}"),
             ("global", "DATE_TIME") => format!("{y:04}-{mo:02}-{d:02}_{h:02}.{mi:02}.{s:02}"),
             _ => return None,

@@ -17,7 +17,8 @@ use crate::document::{Action, ActionKind, OnCancel, OnFailure};
 use crate::runbook::{Runbook, Successor};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The longest the cancel workflow (`onCancel: step:X`) may run.
 pub const CANCEL_WORKFLOW_MS: i64 = 120_000;
@@ -54,12 +55,12 @@ pub struct ExecutionConfig {
     pub parent_execution_id: Option<String>,
     /// How deep in a chain of child executions this one is (0 for top level).
     pub depth: u32,
-    /// `global:ACCOUNT_ID`.
-    pub account_id: String,
-    /// `global:REGION`.
-    pub region: String,
-    /// `global:AWS_PARTITION`.
-    pub partition: String,
+    /// `global:ACCOUNT_ID` (shared: every execution of a service has the same).
+    pub account_id: Arc<str>,
+    /// `global:REGION` (shared likewise).
+    pub region: Arc<str>,
+    /// `global:AWS_PARTITION` (shared likewise).
+    pub partition: Arc<str>,
     /// Seed of the step execution id generator.
     pub seed: u64,
     /// Limits.
@@ -215,11 +216,39 @@ pub(crate) struct Records {
     slots: Vec<Slot>,
 }
 
-/// One slot: its record, if the step ran, and the record's remembered hash.
-#[derive(Debug, Clone, Default)]
+/// One slot: its record, if the step ran, and the record's remembered
+/// hash (0 until computed; a computed 0 is stored as 1).
+#[derive(Debug, Default)]
 struct Slot {
     record: Option<Arc<StepExecution>>,
-    hash: OnceLock<u64>,
+    hash: AtomicU64,
+}
+
+impl Clone for Slot {
+    fn clone(&self) -> Self {
+        Slot {
+            record: self.record.clone(),
+            hash: AtomicU64::new(self.hash.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl Slot {
+    fn forget_hash(&mut self) {
+        *self.hash.get_mut() = 0;
+    }
+
+    fn hash(&self) -> u64 {
+        match self.hash.load(Ordering::Relaxed) {
+            0 => {
+                // Fixed keys: the same record always hashes the same.
+                let h = super::hashing::hash_of(&self.record).max(1);
+                self.hash.store(h, Ordering::Relaxed);
+                h
+            }
+            h => h,
+        }
+    }
 }
 
 impl Records {
@@ -227,7 +256,7 @@ impl Records {
     pub(crate) fn push(&mut self, record: StepExecution) -> usize {
         self.slots.push(Slot {
             record: Some(Arc::new(record)),
-            hash: OnceLock::new(),
+            hash: AtomicU64::new(0),
         });
         self.slots.len() - 1
     }
@@ -239,7 +268,7 @@ impl Records {
     pub(crate) fn fill(&mut self, slot: usize, record: StepExecution) {
         if let Some(s) = self.slots.get_mut(slot) {
             s.record = Some(Arc::new(record));
-            s.hash.take();
+            s.forget_hash();
         }
     }
     /// Whether `slot` is a main step's empty slot.
@@ -278,11 +307,7 @@ impl std::hash::Hash for Records {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_usize(self.slots.len());
         for slot in &self.slots {
-            // Fixed keys: the same record always hashes the same.
-            let h = slot
-                .hash
-                .get_or_init(|| super::hashing::hash_of(&slot.record));
-            state.write_u64(*h);
+            state.write_u64(slot.hash());
         }
     }
 }
@@ -302,7 +327,7 @@ impl std::ops::Index<usize> for Records {
 impl std::ops::IndexMut<usize> for Records {
     fn index_mut(&mut self, slot: usize) -> &mut StepExecution {
         let slot_ref = &mut self.slots[slot];
-        slot_ref.hash.take();
+        slot_ref.forget_hash();
         match slot_ref.record.as_mut() {
             Some(record) => Arc::make_mut(record),
             None => panic!("step record slot {slot} is empty: the step has not run"),
@@ -655,12 +680,12 @@ impl Execution {
             start_time: None,
             end_time: None,
             inputs: no_inputs(),
-            outputs: BTreeMap::new(),
+            outputs: Outputs::default(),
             response: None,
             failure_message: None,
             failure_details: None,
             valid_next_steps: None,
-            parent,
+            parent: parent.map(Box::new),
             attempts: 0,
             requests: 0,
         }
@@ -859,11 +884,11 @@ impl Execution {
                 message,
             } => {
                 se.failure_message = Some(message.clone());
-                se.failure_details = Some(FailureDetails {
+                se.failure_details = Some(Box::new(FailureDetails {
                     stage: *stage,
                     failure_type: *failure_type,
                     details: Payload::new(),
-                });
+                }));
             }
             StepEnd::TimedOut { message } => se.failure_message = Some(message.clone()),
             StepEnd::Success { .. } | StepEnd::Cancelled => {}

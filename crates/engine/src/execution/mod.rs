@@ -31,6 +31,6 @@ pub use machine::{CANCEL_WORKFLOW_MS, Execution, ExecutionConfig, ExecutionLimit
 pub use signals::principal_matches;
 pub use status::{FailureStage, FailureType, Mode, SignalType, Status, StopType};
 pub use types::{
-    ActionRequest, ChildRequest, Event, Exception, FailureDetails, Input, Inputs, Outcome,
+    ActionRequest, ChildRequest, Event, Exception, FailureDetails, Input, Inputs, Outcome, Outputs,
     ParentStepDetails, Payload, Refusal, StepExecution,
 };

@@ -293,9 +293,10 @@ impl Service {
         )
         .map_err(|e| ServiceError::InvalidAutomationExecutionParametersException(e.message))?;
         let mut config = ExecutionConfig::new(execution_id, principal);
-        config.account_id = self.config.account_id.clone();
-        config.region = self.config.region.clone();
-        config.partition = self.config.partition.clone();
+        let [account, region, partition] = &self.placement;
+        config.account_id = std::sync::Arc::clone(account);
+        config.region = std::sync::Arc::clone(region);
+        config.partition = std::sync::Arc::clone(partition);
         let seed = self.next_seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
         config.seed = seed;
         if let Some((parent_id, depth)) = parent {
@@ -394,7 +395,11 @@ impl Service {
         // Resolve the runbook first so a missing one is reported as such
         // even at the limit.
         self.resolve_runbook(&request.document_name, request.document_version.as_deref())?;
-        if self.in_flight() >= self.config.max_concurrent_executions {
+        // `running` holds every execution in flight (and maybe some that
+        // ended): below the limit, no need to count.
+        if self.running.len() >= self.config.max_concurrent_executions
+            && self.in_flight() >= self.config.max_concurrent_executions
+        {
             return Err(ServiceError::AutomationExecutionLimitExceededException(
                 format!(
                     "The number of concurrent executions ({}) has reached the limit.",
@@ -416,7 +421,9 @@ impl Service {
         let (execution, events) =
             self.create_execution(&request, id.clone(), None, principal, now)?;
         self.ids = ids;
-        self.insert(execution, Some(fingerprint));
+        // Only a start with a client token can be asked for again.
+        let fingerprint = request.client_token.is_some().then_some(fingerprint);
+        self.insert(execution, fingerprint);
         if let Some(token) = request.client_token {
             self.client_tokens.insert(token, id.clone());
         }
@@ -429,7 +436,7 @@ impl Service {
 
     fn insert(&mut self, execution: Execution, fingerprint: Option<Value>) {
         let id = execution.id().to_string();
-        self.deadline_floor = None;
+        lower_floor(&mut self.deadline_floor, &execution);
         self.execution_order.push(id.clone());
         let (index, _) = self.executions.insert_full(
             id,
@@ -596,7 +603,7 @@ impl Service {
             .get_mut(id)
             .ok_or_else(|| Self::not_found(id))?;
         let events = record.apply(input, now).map_err(refused)?;
-        self.deadline_floor = None;
+        lower_floor(&mut self.deadline_floor, &record.execution);
         self.drive(id, events, now);
         self.fire_due(now);
         Ok(())
@@ -646,7 +653,7 @@ impl Service {
                 if let Some(record) = self.executions.get_mut(&id)
                     && let Ok(events) = record.apply(Input::Advance, now)
                 {
-                    self.deadline_floor = None;
+                    lower_floor(&mut self.deadline_floor, &record.execution);
                     self.drive(&id, events, now);
                 }
             }
@@ -654,6 +661,10 @@ impl Service {
     }
 
     /// Work through events until nothing more happens at `now`.
+    ///
+    /// (Every change to an execution lowers the deadline floor to that
+    /// execution's next deadline, so the floor stays below every deadline
+    /// without a scan of all executions per change.)
     fn drive(&mut self, id: &str, events: Vec<Event>, now: SimTime) {
         let mut queue: VecDeque<(String, Event)> =
             events.into_iter().map(|e| (id.to_string(), e)).collect();
@@ -767,7 +778,7 @@ impl Service {
         match self.executions.get_mut(id) {
             Some(record) => match record.apply(input, now) {
                 Ok(events) => {
-                    self.deadline_floor = None;
+                    lower_floor(&mut self.deadline_floor, &record.execution);
                     events.into_iter().map(|e| (id.to_string(), e)).collect()
                 }
                 Err(_) => Vec::new(),
@@ -890,4 +901,13 @@ fn shorten(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// An execution changed (or was added): keep `floor` a lower bound of
+/// every running execution's next deadline. A deadline that moved later
+/// leaves the floor low, which only costs one scan when time reaches it.
+fn lower_floor(floor: &mut Option<SimTime>, execution: &Execution) {
+    if let (Some(f), Some(d)) = (floor.as_mut(), execution.next_deadline()) {
+        *f = (*f).min(d);
+    }
 }

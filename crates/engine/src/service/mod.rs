@@ -116,6 +116,8 @@ impl Default for ServiceConfig {
 /// external actions.
 pub struct Service {
     pub(crate) config: ServiceConfig,
+    /// `config`'s account, region and partition, shared by every execution.
+    pub(crate) placement: [std::sync::Arc<str>; 3],
     pub(crate) documents: BTreeMap<String, documents::StoredDocument>,
     /// Executions by id, in start order (never removed, so an index stays valid).
     pub(crate) executions: indexmap::IndexMap<String, executions::Record>,
@@ -127,8 +129,9 @@ pub struct Service {
     /// with O(1) lookups.
     pub(crate) running: Vec<usize>,
     /// No running execution has a deadline before this instant; `None`
-    /// when unknown (any change to an execution forgets it). Lets a tick
-    /// with nothing due skip the scan of running executions.
+    /// when unknown. Each change to an execution lowers it to that
+    /// execution's next deadline. Lets a tick with nothing due, and every
+    /// start, skip the scan of running executions.
     pub(crate) deadline_floor: Option<SimTime>,
     /// ClientToken → execution id.
     pub(crate) client_tokens: BTreeMap<String, String>,
@@ -163,6 +166,11 @@ impl Service {
         let ids = IdGen::new(config.seed);
         let next_seed = config.seed;
         Service {
+            placement: [
+                config.account_id.as_str().into(),
+                config.region.as_str().into(),
+                config.partition.as_str().into(),
+            ],
             config,
             documents: BTreeMap::new(),
             executions: indexmap::IndexMap::new(),
