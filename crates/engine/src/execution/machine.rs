@@ -388,7 +388,7 @@ impl Execution {
     /// A new execution, `Pending` until [`Input::Start`].
     pub fn new(runbook: Arc<Runbook>, config: ExecutionConfig) -> Execution {
         let ids = IdGen::new(config.seed);
-        let parameters = Arc::new(BTreeMap::new());
+        let parameters = no_parameters();
         let fixed_hash = super::hashing::hash_of(&(&config, &*parameters));
         Execution {
             fixed_hash,
@@ -639,7 +639,11 @@ impl Execution {
         if self.status != Status::Pending {
             return Err(Refusal::status_update("the execution has already started"));
         }
-        self.parameters = Arc::new(parameters);
+        self.parameters = if parameters.is_empty() {
+            no_parameters()
+        } else {
+            Arc::new(parameters)
+        };
         self.fixed_hash = super::hashing::hash_of(&(&*self.config, &*self.parameters));
         self.mode = mode;
         self.start_time = Some(now);
@@ -815,6 +819,8 @@ impl Execution {
                     .saturating_mul(1000),
             ))
         });
+        // Mostly one step is active (two in a loop): grow one at a time.
+        self.active.reserve_exact(1);
         self.active.push(Active {
             exec,
             phase: Phase::Paused,
@@ -1167,6 +1173,13 @@ impl Execution {
             _ => None,
         }
     }
+}
+
+/// The parameters of an execution that has none: one shared empty map.
+fn no_parameters() -> Arc<BTreeMap<String, Value>> {
+    static EMPTY: std::sync::LazyLock<Arc<BTreeMap<String, Value>>> =
+        std::sync::LazyLock::new(Arc::default);
+    Arc::clone(&EMPTY)
 }
 
 /// The inputs of a step that has not resolved any: one shared empty map.

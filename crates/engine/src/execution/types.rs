@@ -289,6 +289,8 @@ impl Outputs {
         match self.find(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
+                // A handful of outputs: grow one at a time, not by doubling.
+                self.0.reserve_exact(1);
                 self.0.insert(i, (name, value));
                 None
             }
