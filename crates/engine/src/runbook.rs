@@ -310,6 +310,8 @@ pub struct FlatStep {
     pub name: Arc<str>,
     /// The action's name (`aws:approve`), shared the same way.
     pub action_name: Arc<str>,
+    /// `[name]`: the `ValidNextSteps` of a step that goes on to this one.
+    pub as_next: Arc<[Arc<str>]>,
     /// The inputs, when no value holds a `{{ }}` placeholder and the action
     /// evaluates none lazily: every run of the step shares this map.
     pub static_inputs: Option<crate::execution::Inputs>,
@@ -439,6 +441,7 @@ impl Runbook {
                 body: Vec::new(),
                 list_successor: None,
                 name: Arc::from(step.name.as_str()),
+                as_next: Arc::from([Arc::from(step.name.as_str())]),
                 action_name: Arc::from(step.action.name()),
                 static_inputs,
             });

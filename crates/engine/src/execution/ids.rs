@@ -117,6 +117,18 @@ impl serde::Serialize for Id {
     }
 }
 
+/// Each byte's two lowercase hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        pairs[i] = [HEX[i >> 4], HEX[i & 0xf]];
+        i += 1;
+    }
+    pairs
+};
+
 /// A seeded generator of UUID-shaped ids.
 ///
 /// ```
@@ -169,19 +181,18 @@ impl IdGen {
 
     /// The next id, e.g. `0c1d7a52-6e3b-4f0e-9a41-5d2c8b7e9f10`.
     pub fn next_id(&mut self) -> Id {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let (hi, lo) = (self.next_u64(), self.next_u64());
         let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
         let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-        let bits = (u128::from(hi) << 64) | u128::from(lo);
+        let bytes = ((u128::from(hi) << 64) | u128::from(lo)).to_be_bytes();
+        // Where each byte's two hex digits go: groups of 4, 2, 2, 2 and 6
+        // bytes separated by dashes.
+        const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
         let mut text = [b'-'; 36];
-        let mut at = 0;
-        for i in 0..32 {
-            if matches!(i, 8 | 12 | 16 | 20) {
-                at += 1;
-            }
-            text[at] = HEX[((bits >> (124 - 4 * i)) & 0xf) as usize];
-            at += 1;
+        for (byte, at) in bytes.iter().zip(AT) {
+            let [a, b] = HEX_PAIRS[usize::from(*byte)];
+            text[at] = a;
+            text[at + 1] = b;
         }
         Id(text)
     }

@@ -876,7 +876,7 @@ impl Execution {
             OnFailure::Step(name) => self.runbook.index_of(&name).map(Successor::Step),
         };
         let valid_next_steps = match (&end, status) {
-            (StepEnd::Cancelled, _) => Some(Vec::new()),
+            (StepEnd::Cancelled, _) => Some(Arc::from([])),
             (_, Status::Success) => self.target_names(success_target),
             _ => failure_target.and_then(|t| self.target_names(t)),
         };
@@ -950,9 +950,9 @@ impl Execution {
         }
     }
 
-    fn target_names(&self, target: Successor) -> Option<Vec<Arc<str>>> {
+    fn target_names(&self, target: Successor) -> Option<Arc<[Arc<str>]>> {
         match target {
-            Successor::Step(n) => Some(vec![Arc::clone(&self.runbook.step(n).name)]),
+            Successor::Step(n) => Some(Arc::clone(&self.runbook.step(n).as_next)),
             Successor::LoopEnd(_) | Successor::End => None,
         }
     }

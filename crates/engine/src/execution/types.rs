@@ -374,7 +374,7 @@ pub struct StepExecution {
     /// `FailureDetails`.
     pub failure_details: Option<Box<FailureDetails>>,
     /// `ValidNextSteps`.
-    pub valid_next_steps: Option<Vec<Arc<str>>>,
+    pub valid_next_steps: Option<Arc<[Arc<str>]>>,
     /// `ParentStepDetails`.
     pub parent: Option<Box<ParentStepDetails>>,
     /// Attempts made so far (`maxAttempts` counts these).
