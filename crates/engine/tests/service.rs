@@ -916,6 +916,44 @@ fn ids_are_reproducible_from_the_seed() {
 }
 
 #[test]
+fn execution_and_step_ids_never_repeat() {
+    // Execution ids come from the service's generator, step ids and child
+    // execution ids from each execution's: no stream may run into another.
+    let mut s = svc();
+    create(&mut s, "Deploy", APPROVE).unwrap();
+    create(&mut s, "Child", CHILD).unwrap();
+    create(&mut s, "Parent", PARENT).unwrap();
+    for _ in 0..30 {
+        start(&mut s, "Deploy").unwrap();
+        start(&mut s, "Parent").unwrap();
+    }
+    let executions = s.execution_ids();
+    assert_eq!(
+        executions.len(),
+        90,
+        "30 approvals, 30 parents, 30 children"
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for id in &executions {
+        assert!(seen.insert(id.clone()), "execution id {id} repeats");
+        let got = s
+            .get_automation_execution(GetAutomationExecutionRequest {
+                automation_execution_id: id.clone(),
+            })
+            .unwrap();
+        let steps = got.automation_execution["StepExecutions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(!steps.is_empty());
+        for step in steps {
+            let step_id = step["StepExecutionId"].as_str().unwrap().to_string();
+            assert!(seen.insert(step_id.clone()), "id {step_id} repeats");
+        }
+    }
+}
+
+#[test]
 fn pause_resume_and_signal_errors() {
     let mut s = svc();
     create(&mut s, "Hold", PAUSE).unwrap();

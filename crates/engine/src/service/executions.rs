@@ -298,7 +298,11 @@ impl Service {
         config.region = std::sync::Arc::clone(region);
         config.partition = std::sync::Arc::clone(partition);
         let seed = self.next_seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        config.seed = seed;
+        // Every generator steps the same SplitMix64 sequence: an execution
+        // seeded one step after the service's own ids would draw the ids of
+        // later executions as its step ids. Scattered, its stream starts at
+        // an unrelated point of the sequence.
+        config.seed = scatter(seed);
         if let Some((parent_id, depth)) = parent {
             config.parent_execution_id = Some(parent_id.to_string());
             config.depth = depth;
@@ -910,4 +914,12 @@ fn lower_floor(floor: &mut Option<SimTime>, execution: &Execution) {
     if let (Some(f), Some(d)) = (floor.as_mut(), execution.next_deadline()) {
         *f = (*f).min(d);
     }
+}
+
+/// SplitMix64's output function: a bijection of `u64` that sends
+/// consecutive values far apart.
+fn scatter(x: u64) -> u64 {
+    let z = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
