@@ -339,7 +339,9 @@ fn main() {
                 let mut requests = Arc::clone(&requests);
                 if key == "accepted" && level > 0 {
                     // An execution starts at most 10,000 steps: each load
-                    // gets 32 fresh Interactive executions.
+                    // gets 32 fresh Interactive executions. (A new
+                    // connection: the server closes one idle for 30 s.)
+                    let mut setup = Connection::open(addr).await;
                     for id in &interactive {
                         let stop = format!(r#"{{"AutomationExecutionId":"{id}"}}"#);
                         let (status, out) = setup
