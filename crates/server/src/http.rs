@@ -376,7 +376,7 @@ pub async fn serve_with_shutdown(
         Clock::Wall => Some(tokio::spawn(tick_wall_clock(state.clone()))),
         Clock::Virtual(_) => None,
     });
-    let app = router(state);
+    let app = router(state.clone());
     let mut http1 = hyper::server::conn::http1::Builder::new();
     http1
         .timer(hyper_util::rt::TokioTimer::new())
@@ -400,7 +400,10 @@ pub async fn serve_with_shutdown(
                 }
             },
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let service = Connection {
+            state: state.clone(),
+            router: hyper_util::service::TowerToHyperService::new(app.clone()),
+        };
         let connection = http1.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -412,6 +415,31 @@ pub async fn serve_with_shutdown(
     drop(listener);
     let _ = tokio::time::timeout(timeout, graceful.shutdown()).await;
     Ok(())
+}
+
+/// The service of one connection: `POST /` goes straight to the operation
+/// handler, everything else through the [`router`] (the same answers, without
+/// routing and tower layers on the path every SDK request takes).
+#[derive(Clone)]
+struct Connection {
+    state: ServerState,
+    router: hyper_util::service::TowerToHyperService<Router>,
+}
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Connection {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
+
+    fn call(&self, request: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        if request.method() == Method::POST && request.uri().path() == "/" {
+            let state = self.state.clone();
+            Box::pin(async move { Ok(answer_operation(&state, request).await) })
+        } else {
+            Box::pin(self.router.call(request))
+        }
+    }
 }
 
 /// Stops a background task when the server stops, or its future is dropped.
@@ -457,7 +485,11 @@ enum BodyError {
 }
 
 /// Read a body of at most `limit` bytes within the configured timeout.
-async fn read_body(state: &ServerState, body: Body, limit: usize) -> Result<Bytes, BodyError> {
+async fn read_body<B>(state: &ServerState, body: B, limit: usize) -> Result<Bytes, BodyError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let timeout = Duration::from_millis(state.shared.config.request_timeout_ms);
     // A body that has arrived is read without arming the timer.
     tokio::time::timeout(timeout, collect_limited(body, limit))
@@ -466,7 +498,11 @@ async fn read_body(state: &ServerState, body: Body, limit: usize) -> Result<Byte
 }
 
 /// The body's bytes; a body that arrives in one piece is not copied.
-async fn collect_limited(mut body: Body, limit: usize) -> Result<Bytes, BodyError> {
+async fn collect_limited<B>(mut body: B, limit: usize) -> Result<Bytes, BodyError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let mut first = Bytes::new();
     let mut more: Vec<u8> = Vec::new();
     let mut length = 0usize;
@@ -532,14 +568,24 @@ fn body_error(state: &ServerState, e: BodyError, limit: usize) -> Response {
 
 /// `POST /`: one SSM operation.
 async fn operation(State(state): State<ServerState>, request: Request) -> Response {
+    answer_operation(&state, request).await
+}
+
+/// One SSM operation, whatever the body type (axum's, or hyper's own on
+/// the direct path).
+async fn answer_operation<B>(state: &ServerState, request: hyper::Request<B>) -> Response
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
     if declared_length(headers).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return body_error(&state, BodyError::TooLarge, MAX_BODY_BYTES);
+        return body_error(state, BodyError::TooLarge, MAX_BODY_BYTES);
     }
-    let bytes = match read_body(&state, body, MAX_BODY_BYTES).await {
+    let bytes = match read_body(state, body, MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(e) => return body_error(&state, e, MAX_BODY_BYTES),
+        Err(e) => return body_error(state, e, MAX_BODY_BYTES),
     };
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let target = text("x-amz-target").unwrap_or_default();
@@ -551,7 +597,7 @@ async fn operation(State(state): State<ServerState>, request: Request) -> Respon
         answer = journal_failure(&e);
     }
     let (status, body, error_type) = answer;
-    respond(&state, status, error_type, body)
+    respond(state, status, error_type, body)
 }
 
 /// `GET /_ssm-runbook/clock`.
