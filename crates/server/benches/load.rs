@@ -172,6 +172,51 @@ struct Measured {
     errors: usize,
     elapsed: Duration,
     latencies_us: Vec<u64>,
+    /// The share of the machine's CPU time that other processes used
+    /// during the run (Linux only).
+    others: Option<f64>,
+}
+
+/// CPU time so far, in clock ticks: the whole machine's busy and total
+/// time (`/proc/stat`) and this process's (`/proc/self/stat`).
+#[derive(Debug, Clone, Copy)]
+struct CpuTicks {
+    busy: u64,
+    total: u64,
+    own: u64,
+}
+
+impl CpuTicks {
+    fn read() -> Option<CpuTicks> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal
+        let total: u64 = cpu.iter().take(8).sum();
+        let idle = cpu.get(3)? + cpu.get(4)?;
+        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // The fields after the command name (which may hold spaces).
+        let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+        let own = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(CpuTicks {
+            busy: total - idle,
+            total,
+            own,
+        })
+    }
+
+    /// The share of CPU time others used between `self` and `later`.
+    fn others_until(self, later: CpuTicks) -> Option<f64> {
+        let total = later.total.checked_sub(self.total)?;
+        let busy = later.busy.checked_sub(self.busy)?;
+        let own = later.own.checked_sub(self.own)?;
+        (total > 0).then(|| busy.saturating_sub(own) as f64 / total as f64)
+    }
 }
 
 impl Measured {
@@ -199,6 +244,7 @@ async fn drive(
     for _ in 0..connections {
         open.push(Connection::open(addr).await);
     }
+    let ticks = CpuTicks::read();
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
     let tasks: Vec<_> = open
@@ -232,12 +278,16 @@ async fn drive(
         errors += e;
     }
     let elapsed = start.elapsed();
+    let others = ticks
+        .zip(CpuTicks::read())
+        .and_then(|(before, after)| before.others_until(after));
     all.sort_unstable();
     Measured {
         requests: all.len(),
         errors,
         elapsed,
         latencies_us: all,
+        others,
     }
 }
 
@@ -329,8 +379,11 @@ fn main() {
         println!(
             "{seconds} s per operation and load; server {server_threads} worker threads, load generator {client_threads}"
         );
-        println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status |");
-        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        // "other CPU": the share of the machine's CPU time that other
+        // processes took during the run; the load generator and the server
+        // are this process.
+        println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | other CPU |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (key, name, expected, requests) in runs {
             if !ops.iter().any(|o| o == key) {
                 continue;
@@ -353,8 +406,11 @@ fn main() {
                     requests = each(&interactive, "SendAutomationSignal", &start_step, Some("AKIAALICE"));
                 }
                 let m = drive(addr, connections, seconds, expected, requests).await;
+                let others = m
+                    .others
+                    .map_or_else(|| "n/a".to_string(), |o| format!("{:.0} %", 100.0 * o));
                 println!(
-                    "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} |",
+                    "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {others} |",
                     m.requests,
                     m.requests as f64 / m.elapsed.as_secs_f64(),
                     m.percentile_ms(0.50),
