@@ -1,18 +1,22 @@
 //! Server load: requests per second and latency percentiles of
 //! `GetAutomationExecution`, `DescribeAutomationExecutions` and
-//! `SendAutomationSignal` over 64 keep-alive HTTP/1.1 connections on
-//! loopback.
+//! `SendAutomationSignal` over keep-alive HTTP/1.1 connections on loopback,
+//! at several numbers of connections.
 //!
 //! Run: `cargo bench -p ssm-runbook-server --bench load` (release profile).
-//! `LOAD_SECONDS` (default 5) sets how long each operation is driven,
-//! `LOAD_CONNECTIONS` (default 64) how many connections,
-//! `LOAD_SERVER_THREADS` and `LOAD_CLIENT_THREADS` (default 2 each) the
-//! worker threads of the server's and the load generator's runtimes, and
-//! `LOAD_STATE_DIR=DIR` journals changes to `DIR` as `--state-dir` does.
-//! The server runs in-process on its own runtime (2 worker threads, as
-//! `ssm-runbook serve`); the client is a minimal HTTP/1.1 writer and reader
-//! on a second runtime, so both share the machine's cores. This is a
-//! measurement, not a test: it asserts nothing about time.
+//! `LOAD_SECONDS` (default 3) sets how long each operation is driven at
+//! each load, `LOAD_CONNECTIONS` (default `8,16,32,64`) the numbers of
+//! connections to try, each keeping one request in flight (closed loop),
+//! `LOAD_OPS` (default all) a comma-separated list of the operations to
+//! drive (`get`, `describe`, `refused`, `accepted`), `LOAD_SERVER_THREADS`
+//! and `LOAD_CLIENT_THREADS` (default 2 each) the worker threads of the
+//! server's and the load generator's runtimes, and `LOAD_STATE_DIR=DIR`
+//! journals changes to `DIR` as `--state-dir` does. The server runs
+//! in-process on its own runtime (2 worker threads, as `ssm-runbook
+//! serve`); the client is a minimal HTTP/1.1 writer and reader on a second
+//! runtime whose requests are built before the clock starts, so both share
+//! the machine's cores. This is a measurement, not a test: it asserts
+//! nothing about time.
 
 use ssm_runbook_server::journal::Journal;
 use ssm_runbook_server::{
@@ -103,6 +107,13 @@ impl Connection {
 
     /// Send one request; gives the status and the body.
     async fn call(&mut self, request: &[u8]) -> (u16, Vec<u8>) {
+        let (status, body) = self.exchange(request).await;
+        (status, self.buffer[body].to_vec())
+    }
+
+    /// Send one request; gives the status and where the body is in the
+    /// buffer.
+    async fn exchange(&mut self, request: &[u8]) -> (u16, std::ops::Range<usize>) {
         self.stream.write_all(request).await.expect("write");
         self.buffer.clear();
         loop {
@@ -122,18 +133,16 @@ impl Connection {
                 while self.buffer.len() < total {
                     self.read().await;
                 }
-                let body = self.buffer[end + 4..total].to_vec();
-                return (status, body);
+                return (status, end + 4..total);
             }
             self.read().await;
         }
     }
 
     async fn read(&mut self) {
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).await.expect("read");
+        self.buffer.reserve(16 * 1024);
+        let n = self.stream.read_buf(&mut self.buffer).await.expect("read");
         assert!(n > 0, "the server closed the connection");
-        self.buffer.extend_from_slice(&chunk[..n]);
     }
 }
 
@@ -153,8 +162,9 @@ fn request(addr: SocketAddr, op: &str, body: &str, access_key: Option<&str>) -> 
     .into_bytes()
 }
 
-/// The request connection `c` sends as its `n`-th.
-type MakeRequest = Arc<dyn Fn(usize, usize) -> Vec<u8> + Send + Sync>;
+/// The requests of one operation: connection `c` sends
+/// `requests[(c + n) % len]` as its `n`-th.
+type Requests = Arc<Vec<Vec<u8>>>;
 
 /// What one run measured.
 struct Measured {
@@ -162,6 +172,51 @@ struct Measured {
     errors: usize,
     elapsed: Duration,
     latencies_us: Vec<u64>,
+    /// The share of the machine's CPU time that other processes used
+    /// during the run (Linux only).
+    others: Option<f64>,
+}
+
+/// CPU time so far, in clock ticks: the whole machine's busy and total
+/// time (`/proc/stat`) and this process's (`/proc/self/stat`).
+#[derive(Debug, Clone, Copy)]
+struct CpuTicks {
+    busy: u64,
+    total: u64,
+    own: u64,
+}
+
+impl CpuTicks {
+    fn read() -> Option<CpuTicks> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal
+        let total: u64 = cpu.iter().take(8).sum();
+        let idle = cpu.get(3)? + cpu.get(4)?;
+        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // The fields after the command name (which may hold spaces).
+        let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+        let own = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        Some(CpuTicks {
+            busy: total - idle,
+            total,
+            own,
+        })
+    }
+
+    /// The share of CPU time others used between `self` and `later`.
+    fn others_until(self, later: CpuTicks) -> Option<f64> {
+        let total = later.total.checked_sub(self.total)?;
+        let busy = later.busy.checked_sub(self.busy)?;
+        let own = later.own.checked_sub(self.own)?;
+        (total > 0).then(|| busy.saturating_sub(own) as f64 / total as f64)
+    }
 }
 
 impl Measured {
@@ -175,29 +230,36 @@ impl Measured {
     }
 }
 
-/// Drive `connections` connections for `seconds`, each sending the
-/// requests `make(connection index, n)` gives, one at a time.
+/// Drive `connections` connections for `seconds`, each sending its
+/// `requests` one at a time.
 async fn drive(
     addr: SocketAddr,
     connections: usize,
     seconds: u64,
     expected_status: u16,
-    make: MakeRequest,
+    requests: Requests,
 ) -> Measured {
+    // Connect first, so the clock measures only requests.
+    let mut open = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        open.push(Connection::open(addr).await);
+    }
+    let ticks = CpuTicks::read();
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
-    let tasks: Vec<_> = (0..connections)
-        .map(|c| {
-            let make = Arc::clone(&make);
+    let tasks: Vec<_> = open
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut conn)| {
+            let requests = Arc::clone(&requests);
             tokio::spawn(async move {
-                let mut conn = Connection::open(addr).await;
-                let mut latencies = Vec::new();
+                let mut latencies = Vec::with_capacity(1 << 16);
                 let mut errors = 0;
                 let mut n = 0;
                 while Instant::now() < deadline {
-                    let req = make(c, n);
+                    let req = &requests[(c + n) % requests.len()];
                     let t = Instant::now();
-                    let (status, _) = conn.call(&req).await;
+                    let (status, _) = conn.exchange(req).await;
                     latencies.push(t.elapsed().as_micros() as u64);
                     if status != expected_status {
                         errors += 1;
@@ -216,12 +278,16 @@ async fn drive(
         errors += e;
     }
     let elapsed = start.elapsed();
+    let others = ticks
+        .zip(CpuTicks::read())
+        .and_then(|(before, after)| before.others_until(after));
     all.sort_unstable();
     Measured {
         requests: all.len(),
         errors,
         elapsed,
         latencies_us: all,
+        others,
     }
 }
 
@@ -250,13 +316,33 @@ async fn start_ids(
     ids
 }
 
+/// A comma-separated list of numbers from `name`, or `default`.
+fn list_or(name: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect::<Vec<usize>>()
+        })
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_vec())
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is read from the arguments.
-    let seconds = env_or("LOAD_SECONDS", 5);
-    let connections = env_or("LOAD_CONNECTIONS", 64) as usize;
+    let seconds = env_or("LOAD_SECONDS", 3);
+    let loads = list_or("LOAD_CONNECTIONS", &[8, 16, 32, 64]);
+    let ops = std::env::var("LOAD_OPS").unwrap_or_else(|_| "get,describe,refused,accepted".into());
+    let ops: Vec<String> = ops
+        .split(',')
+        .map(|o| o.trim().to_ascii_lowercase())
+        .collect();
+    let server_threads = env_or("LOAD_SERVER_THREADS", 2);
+    let client_threads = env_or("LOAD_CLIENT_THREADS", 2);
     let addr = start_server();
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(env_or("LOAD_CLIENT_THREADS", 2) as usize)
+        .worker_threads(client_threads as usize)
         .enable_all()
         .build()
         .expect("client runtime");
@@ -271,48 +357,67 @@ fn main() {
         .to_string();
         let (status, body) = setup.call(&request(addr, "CreateDocument", &create, None)).await;
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-        let auto = Arc::new(start_ids(&mut setup, addr, "Auto", 64).await);
-        let interactive = Arc::new(start_ids(&mut setup, addr, "Interactive", 32).await);
+        let auto = start_ids(&mut setup, addr, "Auto", 64).await;
+        let mut interactive = start_ids(&mut setup, addr, "Interactive", 32).await;
+        let each = |ids: &[String], op: &str, body: &dyn Fn(&str) -> String, key: Option<&str>| -> Requests {
+            Arc::new(ids.iter().map(|id| request(addr, op, &body(id), key)).collect())
+        };
+        let start_step = |id: &str| {
+            format!(r#"{{"AutomationExecutionId":"{id}","SignalType":"StartStep","Payload":{{"StepName":["Nap"]}}}}"#)
+        };
 
-        let runs: Vec<(&str, u16, MakeRequest)> = vec![
-            ("GetAutomationExecution", 200, {
-                let ids = Arc::clone(&auto);
-                Arc::new(move |c, n| {
-                    let id = &ids[(c + n) % ids.len()];
-                    request(addr, "GetAutomationExecution", &format!(r#"{{"AutomationExecutionId":"{id}"}}"#), None)
-                })
-            }),
-            ("DescribeAutomationExecutions (MaxResults 10)", 200, {
-                Arc::new(move |_, _| request(addr, "DescribeAutomationExecutions", r#"{"MaxResults":10}"#, None))
-            }),
-            ("SendAutomationSignal (refused: not an approver)", 400, {
-                let ids = Arc::clone(&auto);
-                Arc::new(move |c, n| {
-                    let id = &ids[(c + n) % ids.len()];
-                    request(addr, "SendAutomationSignal", &format!(r#"{{"AutomationExecutionId":"{id}","SignalType":"Approve"}}"#), None)
-                })
-            }),
-            ("SendAutomationSignal (accepted: Interactive StartStep)", 200, {
-                let ids = Arc::clone(&interactive);
-                Arc::new(move |c, n| {
-                    let id = &ids[(c + n) % ids.len()];
-                    request(addr, "SendAutomationSignal", &format!(r#"{{"AutomationExecutionId":"{id}","SignalType":"StartStep","Payload":{{"StepName":["Nap"]}}}}"#), Some("AKIAALICE"))
-                })
-            }),
+        let runs: Vec<(&str, &str, u16, Requests)> = vec![
+            ("get", "GetAutomationExecution", 200,
+                each(&auto, "GetAutomationExecution", &|id| format!(r#"{{"AutomationExecutionId":"{id}"}}"#), None)),
+            ("describe", "DescribeAutomationExecutions (MaxResults 10)", 200,
+                Arc::new(vec![request(addr, "DescribeAutomationExecutions", r#"{"MaxResults":10}"#, None)])),
+            ("refused", "SendAutomationSignal (refused: not an approver)", 400,
+                each(&auto, "SendAutomationSignal", &|id| format!(r#"{{"AutomationExecutionId":"{id}","SignalType":"Approve"}}"#), None)),
+            ("accepted", "SendAutomationSignal (accepted: Interactive StartStep)", 200,
+                each(&interactive, "SendAutomationSignal", &start_step, Some("AKIAALICE"))),
         ];
-        println!("{connections} connections, {seconds} s per operation");
-        println!("| operation | requests | req/s | p50 ms | p99 ms | unexpected status |");
-        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-        for (name, expected, make) in runs {
-            let m = drive(addr, connections, seconds, expected, make).await;
-            println!(
-                "| {name} | {} | {:.0} | {:.2} | {:.2} | {} |",
-                m.requests,
-                m.requests as f64 / m.elapsed.as_secs_f64(),
-                m.percentile_ms(0.50),
-                m.percentile_ms(0.99),
-                m.errors
-            );
+        println!(
+            "{seconds} s per operation and load; server {server_threads} worker threads, load generator {client_threads}"
+        );
+        // "other CPU": the share of the machine's CPU time that other
+        // processes took during the run; the load generator and the server
+        // are this process.
+        println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | other CPU |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (key, name, expected, requests) in runs {
+            if !ops.iter().any(|o| o == key) {
+                continue;
+            }
+            for (level, &connections) in loads.iter().enumerate() {
+                let mut requests = Arc::clone(&requests);
+                if key == "accepted" && level > 0 {
+                    // An execution starts at most 10,000 steps: each load
+                    // gets 32 fresh Interactive executions. (A new
+                    // connection: the server closes one idle for 30 s.)
+                    let mut setup = Connection::open(addr).await;
+                    for id in &interactive {
+                        let stop = format!(r#"{{"AutomationExecutionId":"{id}"}}"#);
+                        let (status, out) = setup
+                            .call(&request(addr, "StopAutomationExecution", &stop, None))
+                            .await;
+                        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
+                    }
+                    interactive = start_ids(&mut setup, addr, "Interactive", 32).await;
+                    requests = each(&interactive, "SendAutomationSignal", &start_step, Some("AKIAALICE"));
+                }
+                let m = drive(addr, connections, seconds, expected, requests).await;
+                let others = m
+                    .others
+                    .map_or_else(|| "n/a".to_string(), |o| format!("{:.0} %", 100.0 * o));
+                println!(
+                    "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {others} |",
+                    m.requests,
+                    m.requests as f64 / m.elapsed.as_secs_f64(),
+                    m.percentile_ms(0.50),
+                    m.percentile_ms(0.99),
+                    m.errors
+                );
+            }
         }
     });
 }

@@ -21,8 +21,10 @@
 //! `Authorization: AWS4-HMAC-SHA256 Credential=<AKID>/...`; an unsigned
 //! request or an unmapped key acts as [`ServerConfig::default_principal`].
 //!
-//! The service lock is held only while [`handle`] runs (synchronously), never
-//! across an `await`, so a slow client holds only its own connection.
+//! The service lock is held only while the operation runs against the
+//! service (synchronously), never across an `await`, so a slow client holds
+//! only its own connection. Bodies are parsed and decoded before the lock is
+//! taken, and a cached GetAutomationExecution body is sent without copying.
 //!
 //! With a [`Journal`] ([`ServerState::with_journal`]), every input that
 //! changed the service (a successful mutating request, a clock move, timers
@@ -30,10 +32,10 @@
 //! any answer that could reveal it is sent.
 
 use crate::journal::{Entry, Journal, JournalError};
-use crate::{Context, MAX_BODY_BYTES, Service, SimTime, handle, is_mutating};
+use crate::{MAX_BODY_BYTES, Payload, Prepared, Service, SimTime, execute, is_mutating, prepare};
 use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -42,7 +44,7 @@ use serde_json::{Map, Value, json};
 use ssm_runbook_engine::clock::DurationMs;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -101,15 +103,23 @@ impl Default for ServerConfig {
     }
 }
 
-/// The state every request shares; cheap to clone.
+/// The state every request shares; cheap to clone (one reference count).
 #[derive(Debug, Clone)]
 pub struct ServerState {
+    shared: Arc<Shared>,
+}
+
+/// What [`ServerState`] points to.
+#[derive(Debug)]
+struct Shared {
     service: Arc<Mutex<Service>>,
     /// The virtual clock's instant, or with [`Clock::Wall`] the latest
-    /// instant handed out.
-    virtual_now: Arc<Mutex<SimTime>>,
-    config: Arc<ServerConfig>,
-    requests: Arc<AtomicU64>,
+    /// instant handed out (milliseconds since the epoch). Moved only under
+    /// the service lock, except that the wall clock may move it forward
+    /// from anywhere.
+    now: AtomicI64,
+    config: ServerConfig,
+    requests: AtomicU64,
     journal: Option<Arc<Journal>>,
 }
 
@@ -121,25 +131,33 @@ impl ServerState {
             Clock::Virtual(t) => t,
         };
         ServerState {
-            service: Arc::new(Mutex::new(service)),
-            virtual_now: Arc::new(Mutex::new(start)),
-            config: Arc::new(config),
-            requests: Arc::new(AtomicU64::new(0)),
-            journal: None,
+            shared: Arc::new(Shared {
+                service: Arc::new(Mutex::new(service)),
+                now: AtomicI64::new(start.0),
+                config,
+                requests: AtomicU64::new(0),
+                journal: None,
+            }),
         }
     }
 
     /// The same state, journalling every input that changes the service to
     /// `journal`. `last_now` is the instant of the last replayed entry: the
     /// clock resumes from there (the virtual clock) or never goes below it
-    /// (the wall clock).
-    pub fn with_journal(mut self, journal: Journal, last_now: Option<SimTime>) -> ServerState {
-        if let Some(t) = last_now {
-            let mut now = lock(&self.virtual_now);
-            *now = (*now).max(t);
+    /// (the wall clock). The service is shared with `self`; the clock and
+    /// the request counter are copied.
+    pub fn with_journal(self, journal: Journal, last_now: Option<SimTime>) -> ServerState {
+        let now = self.shared.now.load(Ordering::SeqCst);
+        let now = last_now.map_or(now, |t| now.max(t.0));
+        ServerState {
+            shared: Arc::new(Shared {
+                service: Arc::clone(&self.shared.service),
+                now: AtomicI64::new(now),
+                config: self.shared.config.clone(),
+                requests: AtomicU64::new(self.shared.requests.load(Ordering::Relaxed)),
+                journal: Some(Arc::new(journal)),
+            }),
         }
-        self.journal = Some(Arc::new(journal));
-        self
     }
 
     /// Handle one request as `POST /` does — journalled and durable, when
@@ -147,55 +165,63 @@ impl ServerState {
     /// (preloading documents). Blocks on `fsync`; do not call it from an
     /// async task.
     pub fn submit(&self, target: &str, body: &[u8], principal: &str) -> crate::Response {
-        let (answer, seq) = self.apply(target, body, principal.to_owned());
-        match (seq, &self.journal) {
+        let (answer, seq) = self.apply(target, body, prepare(target, body), principal);
+        let answer = match (seq, &self.shared.journal) {
             (Some(seq), Some(journal)) => match journal.sync(seq) {
                 Ok(()) => answer,
                 Err(e) => journal_failure(&e),
             },
             _ => answer,
+        };
+        let (status, body, error_type) = answer;
+        crate::Response {
+            status,
+            body: body.into_string(),
+            error_type,
         }
     }
 
-    /// Run `handle` under the service lock and journal what changed; gives
-    /// the answer and the journal sequence number to wait for (if any).
+    /// Run a prepared request (`call`, from `target` and `body`) under the
+    /// service lock and journal what changed; gives the answer and the
+    /// journal sequence number to wait for (if any).
     fn apply(
         &self,
         target: &str,
         body: &[u8],
-        principal: String,
-    ) -> (crate::Response, Option<u64>) {
+        call: Prepared,
+        principal: &str,
+    ) -> (Answer, Option<u64>) {
         // The time is read under the service lock, so requests reach the
         // service in time order.
-        let mut service = lock(&self.service);
-        let ctx = Context {
-            principal,
-            now: self.now(),
-        };
-        let Some(journal) = &self.journal else {
-            return (handle(&mut service, target, body, &ctx), None);
+        let mut service = lock(&self.shared.service);
+        let now = self.now();
+        let Some(journal) = &self.shared.journal else {
+            return (
+                execute(&mut service, call, principal, now).into_parts(),
+                None,
+            );
         };
         let mut seq = None;
-        if service.next_deadline().is_some_and(|d| d <= ctx.now) {
-            // Fire due timers here rather than in `handle`, which would not
+        if service.next_deadline().is_some_and(|d| d <= now) {
+            // Fire due timers here rather than in `execute`, which would not
             // for a request it refuses early: the journal must say exactly
             // when they fired.
-            service.tick(ctx.now);
-            match journal.append(&Entry::Tick { now: ctx.now }) {
+            service.tick(now);
+            match journal.append(&Entry::Tick { now }) {
                 Ok(n) => seq = Some(n),
                 Err(e) => return (journal_failure(&e), None),
             }
         }
-        let answer = handle(&mut service, target, body, &ctx);
+        let outcome = execute(&mut service, call, principal, now);
         // Only successful mutating requests change the service (refusals
         // change nothing), and a body the service accepted was JSON, so UTF-8.
-        if answer.status == 200
+        if outcome.is_ok()
             && is_mutating(target)
             && let Ok(text) = std::str::from_utf8(body)
         {
             let entry = Entry::Request {
-                now: ctx.now,
-                principal: ctx.principal,
+                now,
+                principal: principal.to_owned(),
                 target: target.to_owned(),
                 body: text.to_owned(),
             };
@@ -204,16 +230,17 @@ impl ServerState {
                 Err(e) => return (journal_failure(&e), None),
             }
         }
+        drop(service);
         // Reads wait for every line written before them, so they never
         // reveal a change that is not durable yet.
         let seq = seq.unwrap_or_else(|| journal.written());
-        (answer, Some(seq))
+        (outcome.into_parts(), Some(seq))
     }
 
     /// The shared service (for inspection). Changes made through it
     /// bypass the journal; make them with [`ServerState::submit`].
     pub fn service(&self) -> Arc<Mutex<Service>> {
-        Arc::clone(&self.service)
+        Arc::clone(&self.shared.service)
     }
 
     /// The server's current time.
@@ -221,25 +248,30 @@ impl ServerState {
     /// With [`Clock::Wall`] it never goes backward, even if the system
     /// clock does.
     pub fn now(&self) -> SimTime {
-        let mut latest = lock(&self.virtual_now);
-        if self.config.clock == Clock::Wall {
-            *latest = (*latest).max(wall_now());
+        match self.shared.config.clock {
+            Clock::Wall => {
+                let wall = wall_now().0;
+                SimTime(self.shared.now.fetch_max(wall, Ordering::SeqCst).max(wall))
+            }
+            Clock::Virtual(_) => SimTime(self.shared.now.load(Ordering::SeqCst)),
         }
-        *latest
     }
 
     /// The principal for an `Authorization` header value (or its absence).
     pub fn principal(&self, authorization: Option<&str>) -> String {
+        self.principal_of(authorization).to_owned()
+    }
+
+    fn principal_of(&self, authorization: Option<&str>) -> &str {
         authorization
             .and_then(access_key_id)
-            .and_then(|akid| self.config.principals.get(akid))
-            .unwrap_or(&self.config.default_principal)
-            .clone()
+            .and_then(|akid| self.shared.config.principals.get(akid))
+            .unwrap_or(&self.shared.config.default_principal)
     }
 
     /// Wait until journal line `seq` is durable (at once when it is).
     async fn durable(&self, seq: Option<u64>) -> Result<(), JournalError> {
-        let (Some(seq), Some(journal)) = (seq, &self.journal) else {
+        let (Some(seq), Some(journal)) = (seq, &self.shared.journal) else {
             return Ok(());
         };
         if journal.is_synced(seq) {
@@ -249,14 +281,34 @@ impl ServerState {
         match tokio::task::spawn_blocking(move || journal.sync(seq)).await {
             Ok(result) => result,
             // The blocking pool is shutting down: sync on this thread.
-            Err(_) => self.journal.as_ref().map_or(Ok(()), |j| j.sync(seq)),
+            Err(_) => self.shared.journal.as_ref().map_or(Ok(()), |j| j.sync(seq)),
         }
     }
 
-    fn next_request_id(&self) -> String {
-        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("00000000-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff_u64)
+    /// The next `x-amzn-RequestId`: `00000000-0000-4000-8000-` and the
+    /// request number in 12 hex digits.
+    fn next_request_id(&self) -> HeaderValue {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let n = self.shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut id = *b"00000000-0000-4000-8000-000000000000";
+        for (i, byte) in id[24..].iter_mut().enumerate() {
+            let shift = 4 * (11 - i);
+            *byte = HEX[usize::try_from((n >> shift) & 0xf).unwrap_or(0)];
+        }
+        HeaderValue::from_bytes(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
     }
+}
+
+/// A status, a body and the error's `__type` (not on success).
+type Answer = (u16, Payload, Option<&'static str>);
+
+/// The answer when the journal cannot take an input: the change was made in
+/// memory but cannot be made durable, so it is not acknowledged.
+fn journal_failure(e: &JournalError) -> Answer {
+    let name = "InternalServerError";
+    let body =
+        json!({"__type": name, "Message": format!("The change could not be made durable: {e}")});
+    (500, Payload::Owned(body.to_string()), Some(name))
 }
 
 /// The system clock as a [`SimTime`] (milliseconds since the epoch; 0 if the
@@ -266,19 +318,6 @@ pub fn wall_now() -> SimTime {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     SimTime(ms)
-}
-
-/// The answer when the journal cannot take an input: the change was made in
-/// memory but cannot be made durable, so it is not acknowledged.
-fn journal_failure(e: &JournalError) -> crate::Response {
-    let name = "InternalServerError";
-    crate::Response {
-        status: 500,
-        body:
-            json!({"__type": name, "Message": format!("The change could not be made durable: {e}")})
-                .to_string(),
-        error_type: Some(name),
-    }
 }
 
 /// Lock a mutex, recovering from poisoning (the data stays consistent:
@@ -332,12 +371,12 @@ pub async fn serve_with_shutdown(
     state: ServerState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let timeout = Duration::from_millis(state.config.request_timeout_ms);
-    let _ticker = AbortOnDrop(match state.config.clock {
+    let timeout = Duration::from_millis(state.shared.config.request_timeout_ms);
+    let _ticker = AbortOnDrop(match state.shared.config.clock {
         Clock::Wall => Some(tokio::spawn(tick_wall_clock(state.clone()))),
         Clock::Virtual(_) => None,
     });
-    let app = router(state);
+    let app = router(state.clone());
     let mut http1 = hyper::server::conn::http1::Builder::new();
     http1
         .timer(hyper_util::rt::TokioTimer::new())
@@ -361,7 +400,10 @@ pub async fn serve_with_shutdown(
                 }
             },
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let service = Connection {
+            state: state.clone(),
+            router: hyper_util::service::TowerToHyperService::new(app.clone()),
+        };
         let connection = http1.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -373,6 +415,31 @@ pub async fn serve_with_shutdown(
     drop(listener);
     let _ = tokio::time::timeout(timeout, graceful.shutdown()).await;
     Ok(())
+}
+
+/// The service of one connection: `POST /` goes straight to the operation
+/// handler, everything else through the [`router`] (the same answers, without
+/// routing and tower layers on the path every SDK request takes).
+#[derive(Clone)]
+struct Connection {
+    state: ServerState,
+    router: hyper_util::service::TowerToHyperService<Router>,
+}
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Connection {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
+
+    fn call(&self, request: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        if request.method() == Method::POST && request.uri().path() == "/" {
+            let state = self.state.clone();
+            Box::pin(async move { Ok(answer_operation(&state, request).await) })
+        } else {
+            Box::pin(self.router.call(request))
+        }
+    }
 }
 
 /// Stops a background task when the server stops, or its future is dropped.
@@ -390,11 +457,11 @@ impl Drop for AbortOnDrop {
 async fn tick_wall_clock(state: ServerState) {
     loop {
         let (wait_ms, seq) = {
-            let mut service = lock(&state.service);
+            let mut service = lock(&state.shared.service);
             let now = state.now();
             let due = service.next_deadline().is_some_and(|d| d <= now);
             service.tick(now);
-            let seq = match &state.journal {
+            let seq = match &state.shared.journal {
                 Some(journal) if due => journal.append(&Entry::Tick { now }).ok(),
                 _ => None,
             };
@@ -418,25 +485,50 @@ enum BodyError {
 }
 
 /// Read a body of at most `limit` bytes within the configured timeout.
-async fn read_body(state: &ServerState, body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
-    let timeout = Duration::from_millis(state.config.request_timeout_ms);
+async fn read_body<B>(state: &ServerState, body: B, limit: usize) -> Result<Bytes, BodyError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let timeout = Duration::from_millis(state.shared.config.request_timeout_ms);
+    // A body that has arrived is read without arming the timer.
     tokio::time::timeout(timeout, collect_limited(body, limit))
         .await
         .unwrap_or(Err(BodyError::TimedOut))
 }
 
-async fn collect_limited(mut body: Body, limit: usize) -> Result<Vec<u8>, BodyError> {
-    let mut out = Vec::new();
+/// The body's bytes; a body that arrives in one piece is not copied.
+async fn collect_limited<B>(mut body: B, limit: usize) -> Result<Bytes, BodyError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let mut first = Bytes::new();
+    let mut more: Vec<u8> = Vec::new();
+    let mut length = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
-        if let Some(data) = frame.data_ref() {
-            if out.len().saturating_add(data.len()) > limit {
-                return Err(BodyError::TooLarge);
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        length = length.saturating_add(data.len());
+        if length > limit {
+            return Err(BodyError::TooLarge);
+        }
+        if first.is_empty() && more.is_empty() {
+            first = data;
+        } else {
+            if more.is_empty() {
+                more.extend_from_slice(&first);
             }
-            out.extend_from_slice(data);
+            more.extend_from_slice(&data);
         }
     }
-    Ok(out)
+    Ok(if more.is_empty() {
+        first
+    } else {
+        Bytes::from(more)
+    })
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
@@ -462,7 +554,7 @@ fn body_error(state: &ServerState, e: BodyError, limit: usize) -> Response {
             "RequestTimeoutException",
             &format!(
                 "The request body did not arrive within {} ms",
-                state.config.request_timeout_ms
+                state.shared.config.request_timeout_ms
             ),
         ),
         BodyError::Broken(why) => error(
@@ -475,22 +567,37 @@ fn body_error(state: &ServerState, e: BodyError, limit: usize) -> Response {
 }
 
 /// `POST /`: one SSM operation.
-async fn operation(State(state): State<ServerState>, headers: HeaderMap, body: Body) -> Response {
-    if declared_length(&headers).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return body_error(&state, BodyError::TooLarge, MAX_BODY_BYTES);
+async fn operation(State(state): State<ServerState>, request: Request) -> Response {
+    answer_operation(&state, request).await
+}
+
+/// One SSM operation, whatever the body type (axum's, or hyper's own on
+/// the direct path).
+async fn answer_operation<B>(state: &ServerState, request: hyper::Request<B>) -> Response
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    if declared_length(headers).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return body_error(state, BodyError::TooLarge, MAX_BODY_BYTES);
     }
-    let bytes = match read_body(&state, body, MAX_BODY_BYTES).await {
+    let bytes = match read_body(state, body, MAX_BODY_BYTES).await {
         Ok(b) => b,
-        Err(e) => return body_error(&state, e, MAX_BODY_BYTES),
+        Err(e) => return body_error(state, e, MAX_BODY_BYTES),
     };
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let target = text("x-amz-target").unwrap_or_default();
-    let principal = state.principal(text("authorization"));
-    let (mut answer, seq) = state.apply(target, &bytes, principal);
+    let principal = state.principal_of(text("authorization"));
+    // Parsing and decoding need no lock.
+    let call = prepare(target, &bytes);
+    let (mut answer, seq) = state.apply(target, &bytes, call, principal);
     if let Err(e) = state.durable(seq).await {
         answer = journal_failure(&e);
     }
-    respond(&state, answer.status, answer.error_type, answer.body)
+    let (status, body, error_type) = answer;
+    respond(state, status, error_type, body)
 }
 
 /// `GET /_ssm-runbook/clock`.
@@ -500,7 +607,7 @@ async fn clock_get(State(state): State<ServerState>) -> Response {
 
 /// `POST /_ssm-runbook/clock`: `{"advance": DURATION}` or `{"set": TIME}`.
 async fn clock_post(State(state): State<ServerState>, headers: HeaderMap, body: Body) -> Response {
-    if state.config.clock == Clock::Wall {
+    if state.shared.config.clock == Clock::Wall {
         return error(
             &state,
             400,
@@ -518,12 +625,13 @@ async fn clock_post(State(state): State<ServerState>, headers: HeaderMap, body: 
     let moved = {
         // Lock order everywhere: service, then clock; so a request never
         // sees the new time before its timers fired.
-        let mut service = lock(&state.service);
-        let mut now = lock(&state.virtual_now);
-        clock_target(&bytes, *now).map(|t| {
-            *now = t;
+        let mut service = lock(&state.shared.service);
+        let now = SimTime(state.shared.now.load(Ordering::SeqCst));
+        clock_target(&bytes, now).map(|t| {
+            state.shared.now.store(t.0, Ordering::SeqCst);
             service.tick(t);
             state
+                .shared
                 .journal
                 .as_ref()
                 .map(|journal| journal.append(&Entry::Tick { now: t }))
@@ -542,8 +650,8 @@ async fn clock_post(State(state): State<ServerState>, headers: HeaderMap, body: 
 }
 
 fn journal_error(state: &ServerState, e: &JournalError) -> Response {
-    let answer = journal_failure(e);
-    respond(state, answer.status, answer.error_type, answer.body)
+    let (status, body, error_type) = journal_failure(e);
+    respond(state, status, error_type, body)
 }
 
 /// The instant a clock request asks for, from `now`.
@@ -575,7 +683,7 @@ fn clock_target(body: &[u8], now: SimTime) -> Result<SimTime, String> {
 fn clock_answer(state: &ServerState) -> Response {
     let now = state.now();
     let body = json!({"now": now.epoch_seconds(), "time": now.to_rfc3339()});
-    respond(state, 200, None, body.to_string())
+    respond(state, 200, None, Payload::Owned(body.to_string()))
 }
 
 /// Any other path or method.
@@ -591,18 +699,29 @@ async fn not_found(State(state): State<ServerState>, method: Method, uri: Uri) -
 
 fn error(state: &ServerState, status: u16, name: &'static str, message: &str) -> Response {
     let body = json!({"__type": name, "Message": message});
-    respond(state, status, Some(name), body.to_string())
+    respond(state, status, Some(name), Payload::Owned(body.to_string()))
 }
 
-fn respond(state: &ServerState, status: u16, error_type: Option<&str>, body: String) -> Response {
-    let mut response = Response::new(Body::from(body));
+/// Text shared with the service's cache, as the bytes of a body.
+struct SharedText(Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+fn respond(state: &ServerState, status: u16, error_type: Option<&str>, body: Payload) -> Response {
+    let body = match body {
+        Payload::Owned(text) => Body::from(text),
+        Payload::Shared(text) => Body::from(Bytes::from_owner(SharedText(text))),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-    if let Ok(id) = HeaderValue::from_str(&state.next_request_id()) {
-        headers.insert("x-amzn-requestid", id);
-    }
+    headers.insert("x-amzn-requestid", state.next_request_id());
     if let Some(value) = error_type.and_then(|t| HeaderValue::from_str(t).ok()) {
         headers.insert("x-amzn-errortype", value);
     }
@@ -619,6 +738,34 @@ mod tests {
         assert!(matches!(read(10).await, Ok(b) if b.len() == 10));
         assert!(matches!(read(11).await, Err(BodyError::TooLarge)));
         assert!(matches!(read(0).await, Ok(b) if b.is_empty()));
+        let pieces = |left: usize| collect_limited(Body::new(Pieces { left, letter: b'a' }), 10);
+        assert!(matches!(pieces(1).await, Ok(b) if b == "aaa"));
+        assert!(matches!(pieces(3).await, Ok(b) if b == "aaabbbccc"));
+        assert!(matches!(pieces(4).await, Err(BodyError::TooLarge)));
+    }
+
+    /// A body of `n` frames: `aaa`, `bbb`, ….
+    struct Pieces {
+        left: usize,
+        letter: u8,
+    }
+
+    impl hyper::body::Body for Pieces {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+            if self.left == 0 {
+                return std::task::Poll::Ready(None);
+            }
+            self.left -= 1;
+            let data = Bytes::from(vec![self.letter; 3]);
+            self.letter += 1;
+            std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(data))))
+        }
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub use http::{Clock, ServerConfig, ServerState, serve, serve_with_shutdown};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use ssm_runbook_engine::service::{describe, documents, executions};
 
 pub use ssm_runbook_engine::clock::SimTime;
 pub use ssm_runbook_engine::service::{Service, ServiceConfig, ServiceError};
@@ -205,74 +206,205 @@ impl Fault {
 /// An empty body counts as `{}` and unknown members are ignored, as in SSM.
 /// Never panics.
 pub fn handle(service: &mut Service, target: &str, body: &[u8], ctx: &Context) -> Response {
-    match dispatch(service, target, body, ctx) {
-        Ok(body) => Response {
-            status: 200,
-            body,
-            error_type: None,
-        },
-        Err(fault) => fault.into_response(),
+    let call = prepare(target, body);
+    execute(service, call, &ctx.principal, ctx.now).into_response()
+}
+
+/// A request read and checked as far as it can be without the service:
+/// the operation and its decoded input shape, or the error to answer.
+///
+/// [`prepare`] builds it (no lock needed), [`execute`] runs it against the
+/// service; together they are [`handle`]. The HTTP transport prepares
+/// outside the service lock, so parsing and decoding bodies never holds
+/// other requests back.
+#[derive(Debug)]
+pub(crate) struct Prepared(Result<Call, Refusal>);
+
+/// A request refused before it reached the service.
+#[derive(Debug)]
+struct Refusal {
+    fault: Fault,
+    /// Whether [`handle`] fires due timers before refusing it (the body was
+    /// a JSON object, so it got as far as the service's instant).
+    ticks: bool,
+}
+
+/// One operation with its decoded input.
+#[derive(Debug)]
+enum Call {
+    CreateDocument(documents::CreateDocumentRequest),
+    GetDocument(documents::GetDocumentRequest),
+    DescribeDocument(documents::DescribeDocumentRequest),
+    UpdateDocument(documents::UpdateDocumentRequest),
+    DeleteDocument(documents::DeleteDocumentRequest),
+    ListDocuments(documents::ListDocumentsRequest),
+    ListDocumentVersions(documents::ListDocumentVersionsRequest),
+    UpdateDocumentDefaultVersion(documents::UpdateDocumentDefaultVersionRequest),
+    StartAutomationExecution(executions::StartAutomationExecutionRequest),
+    StopAutomationExecution(executions::StopAutomationExecutionRequest),
+    SendAutomationSignal(executions::SendAutomationSignalRequest),
+    GetAutomationExecution(executions::GetAutomationExecutionRequest),
+    DescribeAutomationExecutions(describe::DescribeAutomationExecutionsRequest),
+    DescribeAutomationStepExecutions(describe::DescribeAutomationStepExecutionsRequest),
+}
+
+/// Check the target and the body and decode the operation's input shape.
+pub(crate) fn prepare(target: &str, body: &[u8]) -> Prepared {
+    let refuse = |fault: Fault, ticks: bool| Prepared(Err(Refusal { fault, ticks }));
+    let Some(op) = target
+        .strip_prefix(TARGET_PREFIX)
+        .filter(|op| OPERATIONS.contains(op))
+    else {
+        return refuse(unknown_operation(target), false);
+    };
+    if body.len() > MAX_BODY_BYTES {
+        let fault = ServiceError::ValidationException(format!(
+            "1 validation error detected: the request body of {} bytes exceeds the maximum size of {MAX_BODY_BYTES} bytes",
+            body.len()
+        ));
+        return refuse(fault.into(), false);
+    }
+    let input = match parse_body(body) {
+        Ok(input) => input,
+        Err(fault) => return refuse(fault, false),
+    };
+    match decode_call(op, input) {
+        Ok(call) => Prepared(Ok(call)),
+        Err(fault) => refuse(fault, true),
     }
 }
 
-fn dispatch(
-    service: &mut Service,
-    target: &str,
-    body: &[u8],
-    ctx: &Context,
-) -> Result<String, Fault> {
-    let op = target
-        .strip_prefix(TARGET_PREFIX)
-        .filter(|op| OPERATIONS.contains(op))
-        .ok_or_else(|| unknown_operation(target))?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ServiceError::ValidationException(format!(
-            "1 validation error detected: the request body of {} bytes exceeds the maximum size of {MAX_BODY_BYTES} bytes",
-            body.len()
-        ))
-        .into());
+fn decode_call(op: &str, input: Map<String, Value>) -> Result<Call, Fault> {
+    Ok(match op {
+        "CreateDocument" => Call::CreateDocument(decode(input, &["Content", "Name"])?),
+        "GetDocument" => Call::GetDocument(decode(input, &["Name"])?),
+        "DescribeDocument" => Call::DescribeDocument(decode(input, &["Name"])?),
+        "UpdateDocument" => Call::UpdateDocument(decode(input, &["Content", "Name"])?),
+        "DeleteDocument" => Call::DeleteDocument(decode(input, &["Name"])?),
+        "ListDocuments" => Call::ListDocuments(decode(input, &[])?),
+        "ListDocumentVersions" => Call::ListDocumentVersions(decode(input, &["Name"])?),
+        "UpdateDocumentDefaultVersion" => {
+            Call::UpdateDocumentDefaultVersion(decode(input, &["Name", "DocumentVersion"])?)
+        }
+        "StartAutomationExecution" => {
+            Call::StartAutomationExecution(decode(input, &["DocumentName"])?)
+        }
+        "StopAutomationExecution" => {
+            Call::StopAutomationExecution(decode(input, &["AutomationExecutionId"])?)
+        }
+        "SendAutomationSignal" => {
+            Call::SendAutomationSignal(decode(input, &["AutomationExecutionId", "SignalType"])?)
+        }
+        "GetAutomationExecution" => {
+            Call::GetAutomationExecution(decode(input, &["AutomationExecutionId"])?)
+        }
+        "DescribeAutomationExecutions" => Call::DescribeAutomationExecutions(decode(input, &[])?),
+        "DescribeAutomationStepExecutions" => {
+            Call::DescribeAutomationStepExecutions(decode(input, &["AutomationExecutionId"])?)
+        }
+        // `prepare` only passes the names in OPERATIONS.
+        _ => return Err(unknown_operation(&format!("{TARGET_PREFIX}{op}"))),
+    })
+}
+
+/// A response body: text built for this answer, or text the service
+/// caches and shares between answers (sent without copying).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Payload {
+    /// Built for this answer.
+    Owned(String),
+    /// Shared with the service's cache (GetAutomationExecution).
+    Shared(std::sync::Arc<str>),
+}
+
+impl Payload {
+    fn into_string(self) -> String {
+        match self {
+            Payload::Owned(text) => text,
+            Payload::Shared(text) => text.as_ref().to_owned(),
+        }
     }
-    let input = parse_body(body)?;
-    service.tick(ctx.now);
-    let (principal, now) = (ctx.principal.as_str(), ctx.now);
-    match op {
-        "CreateDocument" => {
-            reply(service.create_document(decode(input, &["Content", "Name"])?, now))
+}
+
+/// The outcome of [`execute`]: the body of a successful answer or the fault.
+#[derive(Debug)]
+pub(crate) struct Outcome(Result<Payload, Fault>);
+
+impl Outcome {
+    /// Whether the operation succeeded (HTTP 200).
+    pub(crate) fn is_ok(&self) -> bool {
+        self.0.is_ok()
+    }
+
+    /// The HTTP status, the body and the error's `__type` (not on success).
+    pub(crate) fn into_parts(self) -> (u16, Payload, Option<&'static str>) {
+        match self.0 {
+            Ok(body) => (200, body, None),
+            Err(fault) => {
+                let (status, name) = (fault.status, fault.name);
+                let Response { body, .. } = fault.into_response();
+                (status, Payload::Owned(body), Some(name))
+            }
         }
-        "GetDocument" => reply(service.get_document(decode(input, &["Name"])?)),
-        "DescribeDocument" => reply(service.describe_document(decode(input, &["Name"])?)),
-        "UpdateDocument" => {
-            reply(service.update_document(decode(input, &["Content", "Name"])?, now))
+    }
+
+    /// The answer as a [`Response`].
+    pub(crate) fn into_response(self) -> Response {
+        let (status, body, error_type) = self.into_parts();
+        Response {
+            status,
+            body: body.into_string(),
+            error_type,
         }
-        "DeleteDocument" => reply(service.delete_document(decode(input, &["Name"])?)),
-        "ListDocuments" => reply(service.list_documents(decode(input, &[])?)),
-        "ListDocumentVersions" => reply(service.list_document_versions(decode(input, &["Name"])?)),
-        "UpdateDocumentDefaultVersion" => reply(
-            service.update_document_default_version(decode(input, &["Name", "DocumentVersion"])?),
-        ),
-        "StartAutomationExecution" => reply(service.start_automation_execution(
-            decode(input, &["DocumentName"])?,
-            principal,
-            now,
+    }
+}
+
+/// Run a prepared request against the service at `now`, as `principal`:
+/// fire the timers due at `now` first (unless the request was refused before
+/// its body was read), then the operation.
+pub(crate) fn execute(
+    service: &mut Service,
+    call: Prepared,
+    principal: &str,
+    now: SimTime,
+) -> Outcome {
+    let call = match call.0 {
+        Ok(call) => call,
+        Err(refusal) => {
+            if refusal.ticks {
+                service.tick(now);
+            }
+            return Outcome(Err(refusal.fault));
+        }
+    };
+    service.tick(now);
+    Outcome(run(service, call, principal, now))
+}
+
+fn run(service: &mut Service, call: Call, principal: &str, now: SimTime) -> Result<Payload, Fault> {
+    match call {
+        Call::CreateDocument(r) => reply(service.create_document(r, now)),
+        Call::GetDocument(r) => reply(service.get_document(r)),
+        Call::DescribeDocument(r) => reply(service.describe_document(r)),
+        Call::UpdateDocument(r) => reply(service.update_document(r, now)),
+        Call::DeleteDocument(r) => reply(service.delete_document(r)),
+        Call::ListDocuments(r) => reply(service.list_documents(r)),
+        Call::ListDocumentVersions(r) => reply(service.list_document_versions(r)),
+        Call::UpdateDocumentDefaultVersion(r) => reply(service.update_document_default_version(r)),
+        Call::StartAutomationExecution(r) => {
+            reply(service.start_automation_execution(r, principal, now))
+        }
+        Call::StopAutomationExecution(r) => reply(service.stop_automation_execution(r, now)),
+        Call::SendAutomationSignal(r) => reply(service.send_automation_signal(r, principal, now)),
+        Call::GetAutomationExecution(r) => {
+            Ok(Payload::Shared(service.get_automation_execution_json(r)?))
+        }
+        Call::DescribeAutomationExecutions(r) => Ok(Payload::Owned(
+            service.describe_automation_executions_json(r)?,
         )),
-        "StopAutomationExecution" => reply(
-            service.stop_automation_execution(decode(input, &["AutomationExecutionId"])?, now),
-        ),
-        "SendAutomationSignal" => reply(service.send_automation_signal(
-            decode(input, &["AutomationExecutionId", "SignalType"])?,
-            principal,
-            now,
-        )),
-        "GetAutomationExecution" => Ok(service
-            .get_automation_execution_json(decode(input, &["AutomationExecutionId"])?)?
-            .to_string()),
-        "DescribeAutomationExecutions" => {
-            reply(service.describe_automation_executions(decode(input, &[])?))
+        Call::DescribeAutomationStepExecutions(r) => {
+            reply(service.describe_automation_step_executions(r))
         }
-        "DescribeAutomationStepExecutions" => reply(
-            service.describe_automation_step_executions(decode(input, &["AutomationExecutionId"])?),
-        ),
-        _ => Err(unknown_operation(target)),
     }
 }
 
@@ -336,12 +468,8 @@ fn decode<T: DeserializeOwned>(
     for m in &missing {
         input.insert((*m).to_string(), Value::String(String::new()));
     }
-    let placeholders: Map<String, Value> = required
-        .iter()
-        .map(|m| ((*m).to_string(), Value::String(String::new())))
-        .collect();
-    let request = serde_json::from_value::<T>(Value::Object(input.clone()))
-        .map_err(|e| wrong_type::<T>(&input, &placeholders, &e))?;
+    let input = Value::Object(input);
+    let request = T::deserialize(&input).map_err(|e| wrong_type::<T>(&input, required, &e))?;
     if missing.is_empty() {
         return Ok(request);
     }
@@ -365,13 +493,18 @@ fn decode<T: DeserializeOwned>(
 }
 
 /// A `SerializationException` for a failed deserialisation, naming the
-/// first top-level member that fails on its own when one does.
+/// first top-level member that fails on its own (with placeholders for the
+/// required members) when one does.
 fn wrong_type<T: DeserializeOwned>(
-    input: &Map<String, Value>,
-    placeholders: &Map<String, Value>,
+    input: &Value,
+    required: &[&str],
     error: &serde_json::Error,
 ) -> Fault {
-    for (key, value) in input {
+    let placeholders: Map<String, Value> = required
+        .iter()
+        .map(|m| ((*m).to_string(), Value::String(String::new())))
+        .collect();
+    for (key, value) in input.as_object().into_iter().flatten() {
         let mut alone = placeholders.clone();
         alone.insert(key.clone(), value.clone());
         if let Err(e) = serde_json::from_value::<T>(Value::Object(alone)) {
@@ -392,11 +525,13 @@ fn lower_camel(member: &str) -> String {
 }
 
 /// The output shape as the JSON body, or the service's exception.
-fn reply<T: Serialize>(result: Result<T, ServiceError>) -> Result<String, Fault> {
+fn reply<T: Serialize>(result: Result<T, ServiceError>) -> Result<Payload, Fault> {
     let output = result?;
-    serde_json::to_string(&output).map_err(|e| {
-        Fault::from(ServiceError::InternalServerError(format!(
-            "The response could not be serialised: {e}"
-        )))
-    })
+    serde_json::to_string(&output)
+        .map(Payload::Owned)
+        .map_err(|e| {
+            Fault::from(ServiceError::InternalServerError(format!(
+                "The response could not be serialised: {e}"
+            )))
+        })
 }

@@ -4,7 +4,9 @@
 //! This module owns the filter vocabulary of the two operations and their
 //! pagination. It must not change executions; it only reads the
 //! `AutomationExecution` JSON that [`crate::execution::Execution::to_api`]
-//! renders and picks members from it.
+//! renders (for executions, the metadata item each execution caches until
+//! it changes) and picks members from it. A page of executions costs the
+//! executions it walks over, not the whole table.
 
 use super::{Service, ServiceError, decode_token, encode_token, invalid_token, page_size};
 use crate::clock::SimTime;
@@ -286,11 +288,11 @@ fn step_matches(s: &Value, f: &Checked) -> bool {
     }
 }
 
-/// One page of the matching items, continuing after the item the token
-/// names. `items` holds every item in order (`id`, and the item when it
-/// matches the filters); the token's item is found among all of them, so a
-/// page still continues correctly when that item stopped matching between
-/// pages (a Waiting execution that was cancelled, say).
+/// One page of the matching step executions, continuing after the item the
+/// token names. `items` holds every item in order (`id`, and the item when
+/// it matches the filters); the token's item is found among all of them, so
+/// a page still continues correctly when that item stopped matching between
+/// pages (a step that finished, say).
 fn paginate(
     items: Vec<(String, Option<Value>)>,
     kind: &str,
@@ -328,6 +330,15 @@ fn paginate(
     Ok((page, next))
 }
 
+/// One page of DescribeAutomationExecutions, borrowing the cached items.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionPage<'a> {
+    automation_execution_metadata_list: Vec<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
 impl Service {
     /// DescribeAutomationExecutions: execution summaries, newest first.
     ///
@@ -350,6 +361,49 @@ impl Service {
         &self,
         request: DescribeAutomationExecutionsRequest,
     ) -> Result<DescribeAutomationExecutionsResult, ServiceError> {
+        let page = self.execution_page(request)?;
+        Ok(DescribeAutomationExecutionsResult {
+            automation_execution_metadata_list: page
+                .automation_execution_metadata_list
+                .into_iter()
+                .cloned()
+                .collect(),
+            next_token: page.next_token,
+        })
+    }
+
+    /// DescribeAutomationExecutions, as the JSON body of the response: the
+    /// same text as serializing [`Service::describe_automation_executions`]'s
+    /// result, written from the cached items without copying them.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::service::{Service, ServiceConfig};
+    /// use ssm_runbook_engine::service::describe::DescribeAutomationExecutionsRequest;
+    /// let svc = Service::new(ServiceConfig::default());
+    /// let out = svc.describe_automation_executions_json(DescribeAutomationExecutionsRequest::default()).unwrap();
+    /// assert_eq!(out, r#"{"AutomationExecutionMetadataList":[]}"#);
+    /// ```
+    pub fn describe_automation_executions_json(
+        &self,
+        request: DescribeAutomationExecutionsRequest,
+    ) -> Result<String, ServiceError> {
+        let page = self.execution_page(request)?;
+        serde_json::to_string(&page).map_err(|e| {
+            ServiceError::InternalServerError(format!("The response could not be serialised: {e}"))
+        })
+    }
+
+    /// The page a DescribeAutomationExecutions request asks for.
+    ///
+    /// The walk goes backward through the start order from the token's
+    /// execution (found among all executions, matching or not: a page still
+    /// continues correctly when that execution stopped matching between
+    /// pages) and stops at the first match after a full page, so a page
+    /// costs the executions it passes over, not all of them.
+    fn execution_page(
+        &self,
+        request: DescribeAutomationExecutionsRequest,
+    ) -> Result<ExecutionPage<'_>, ServiceError> {
         let size = page_size(request.max_results)?;
         let filters = check_filters(
             request.filters,
@@ -357,25 +411,48 @@ impl Service {
             10,
             "ExecutionStatus",
         )?;
-        let items: Vec<(String, Option<Value>)> = self
-            .execution_order
-            .iter()
-            .rev()
-            .filter_map(|id| self.executions.get(id).map(|r| (id, r)))
-            .map(|(id, r)| {
-                // Every filter reads a member of the metadata item.
-                let m = r.metadata();
-                let item = filters
-                    .iter()
-                    .all(|f| execution_matches(m, f))
-                    .then(|| m.clone());
-                (id.clone(), item)
-            })
-            .collect();
-        let (page, next_token) =
-            paginate(items, "executions", request.next_token.as_deref(), size)?;
-        Ok(DescribeAutomationExecutionsResult {
-            automation_execution_metadata_list: page,
+        let order = &self.execution_order;
+        let end = match request.next_token.as_deref() {
+            None => order.len(),
+            Some(token) => {
+                let after = decode_token("executions", token)?;
+                // Executions are never removed, so while every id in the
+                // start order is distinct, an execution's index in the
+                // table is its place in the start order.
+                let at = if order.len() == self.executions.len() {
+                    self.executions.get_index_of(after.as_str())
+                } else {
+                    order.iter().rposition(|id| *id == after)
+                };
+                at.ok_or_else(invalid_token)?
+            }
+        };
+        let mut list = Vec::new();
+        let mut last = None;
+        let mut more = false;
+        for id in order.iter().take(end).rev() {
+            let Some(record) = self.executions.get(id) else {
+                continue;
+            };
+            // Every filter reads a member of the metadata item.
+            let item = record.metadata();
+            if !filters.iter().all(|f| execution_matches(item, f)) {
+                continue;
+            }
+            if list.len() == size {
+                more = true;
+                break;
+            }
+            list.push(item);
+            last = Some(id);
+        }
+        let next_token = if more {
+            last.map(|id| encode_token("executions", id))
+        } else {
+            None
+        };
+        Ok(ExecutionPage {
+            automation_execution_metadata_list: list,
             next_token,
         })
     }
@@ -393,12 +470,12 @@ impl Service {
                 "Execution {id} does not exist."
             ))
         })?;
-        let api = record.execution.to_api();
-        let mut steps: Vec<(String, Option<Value>)> = api
-            .get("StepExecutions")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
+        let mut api = record.execution.to_api();
+        let steps = match api.get_mut("StepExecutions").map(Value::take) {
+            Some(Value::Array(steps)) => steps,
+            _ => Vec::new(),
+        };
+        let mut steps: Vec<(String, Option<Value>)> = steps
             .into_iter()
             .map(|s| {
                 let id = text(&s, "StepExecutionId").unwrap_or_default().to_owned();
@@ -414,5 +491,121 @@ impl Service {
             step_executions: page,
             next_token,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::ServiceConfig;
+    use crate::service::documents::CreateDocumentRequest;
+    use crate::service::executions::{
+        StartAutomationExecutionRequest, StopAutomationExecutionRequest,
+    };
+
+    const NOW: SimTime = SimTime(1_700_000_000_000);
+
+    /// A service with `n` executions Waiting at an approval.
+    fn waiting(n: usize) -> (Service, Vec<String>) {
+        let mut s = Service::new(ServiceConfig::default());
+        let content = "schemaVersion: '0.3'\nmainSteps:\n  - name: Approve\n    action: aws:approve\n    inputs:\n      Approvers: ['arn:aws:iam::123456789012:user/alice']\n";
+        s.create_document(
+            CreateDocumentRequest {
+                name: "Hold".into(),
+                content: content.into(),
+                document_type: Some("Automation".into()),
+                document_format: Some("YAML".into()),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .expect("valid");
+        let ids = (0..n)
+            .map(|_| {
+                let request = StartAutomationExecutionRequest {
+                    document_name: "Hold".into(),
+                    ..Default::default()
+                };
+                s.start_automation_execution(request, "bob", NOW)
+                    .expect("started")
+                    .automation_execution_id
+            })
+            .collect();
+        (s, ids)
+    }
+
+    /// Every page of a walk, as results and as JSON text.
+    fn walk(s: &Service, filters: Option<Vec<Filter>>, size: i64) -> Vec<String> {
+        let mut token = None;
+        let mut seen = Vec::new();
+        loop {
+            let request = DescribeAutomationExecutionsRequest {
+                filters: filters.clone(),
+                max_results: Some(size),
+                next_token: token,
+            };
+            let page = s
+                .describe_automation_executions(request.clone())
+                .expect("a page");
+            let json = s
+                .describe_automation_executions_json(request)
+                .expect("a page");
+            assert_eq!(
+                json,
+                serde_json::to_string(&page).expect("JSON"),
+                "the JSON form is the result serialised"
+            );
+            assert!(page.automation_execution_metadata_list.len() <= size as usize);
+            seen.extend(page.automation_execution_metadata_list.iter().map(|m| {
+                text(m, "AutomationExecutionId")
+                    .unwrap_or_default()
+                    .to_owned()
+            }));
+            token = page.next_token;
+            if token.is_none() {
+                return seen;
+            }
+        }
+    }
+
+    #[test]
+    fn pages_walk_every_execution_newest_first() {
+        let (mut s, ids) = waiting(7);
+        let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+        for size in [1, 2, 3, 7, 50] {
+            assert_eq!(walk(&s, None, size), newest_first, "page size {size}");
+        }
+        // Cancel every other one: the Waiting filter skips them.
+        for id in ids.iter().step_by(2) {
+            let stop = StopAutomationExecutionRequest {
+                automation_execution_id: id.clone(),
+                r#type: None,
+            };
+            s.stop_automation_execution(stop, NOW).expect("stopped");
+        }
+        let status = |v: &str| {
+            Some(vec![Filter {
+                key: "ExecutionStatus".into(),
+                values: vec![v.into()],
+            }])
+        };
+        let still: Vec<String> = ids.iter().skip(1).step_by(2).rev().cloned().collect();
+        for size in [1, 2, 50] {
+            assert_eq!(walk(&s, status("Waiting"), size), still);
+        }
+        assert_eq!(walk(&s, status("Success"), 2), Vec::<String>::new());
+    }
+
+    #[test]
+    fn tokens_name_an_execution() {
+        let (s, _) = waiting(3);
+        for token in ["executions.00", "steps.00", "executions.zz", ""] {
+            let request = DescribeAutomationExecutionsRequest {
+                next_token: Some(token.into()),
+                ..Default::default()
+            };
+            let err = s.describe_automation_executions_json(request).unwrap_err();
+            assert_eq!(err.name(), "InvalidNextToken", "{token}");
+        }
     }
 }
