@@ -202,7 +202,7 @@ impl ServerState {
             );
         };
         let mut seq = None;
-        if service.next_deadline().is_some_and(|d| d <= now) {
+        if service.is_due(now) {
             // Fire due timers here rather than in `execute`, which would not
             // for a request it refuses early: the journal must say exactly
             // when they fired.
@@ -459,7 +459,7 @@ async fn tick_wall_clock(state: ServerState) {
         let (wait_ms, seq) = {
             let mut service = lock(&state.shared.service);
             let now = state.now();
-            let due = service.next_deadline().is_some_and(|d| d <= now);
+            let due = service.is_due(now);
             service.tick(now);
             let seq = match &state.shared.journal {
                 Some(journal) if due => journal.append(&Entry::Tick { now }).ok(),

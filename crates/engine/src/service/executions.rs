@@ -569,11 +569,37 @@ impl Service {
     /// The earliest instant at which [`Service::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<SimTime> {
         let answer = self.pending_answers.keys().next().map(|(t, _)| *t);
-        self.executions
-            .values()
-            .filter_map(|r| r.execution.next_deadline())
+        self.running
+            .iter()
+            .filter_map(|&i| self.executions.get_index(i))
+            .filter_map(|(_, r)| r.execution.next_deadline())
             .chain(answer)
             .min()
+    }
+
+    /// Whether [`Service::tick`] at `now` has something to do: `next_deadline()
+    /// <= now`, without a scan while `now` is below the floor the service
+    /// keeps under every deadline.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::clock::SimTime;
+    /// use ssm_runbook_engine::service::{Service, ServiceConfig};
+    /// let svc = Service::new(ServiceConfig::default());
+    /// assert!(!svc.is_due(SimTime(0)));
+    /// ```
+    pub fn is_due(&self, now: SimTime) -> bool {
+        if self
+            .pending_answers
+            .keys()
+            .next()
+            .is_some_and(|(t, _)| *t <= now)
+        {
+            return true;
+        }
+        if self.deadline_floor.is_some_and(|floor| now < floor) {
+            return false;
+        }
+        self.next_deadline().is_some_and(|d| d <= now)
     }
 
     /// Deliver the answers held for later ([`Reply::At`]) that are due by
