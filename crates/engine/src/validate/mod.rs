@@ -13,6 +13,7 @@
 mod graph;
 mod parameters;
 pub(crate) mod patterns;
+mod placeholders;
 mod references;
 
 pub use parameters::value_problems;
@@ -229,7 +230,9 @@ fn content_size(text: &str, format: Format, value: &serde_json::Value) -> usize 
 pub fn validate_document(doc: &Document) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     parameters::check(doc, &mut out);
-    references::check(doc, &mut out);
-    graph::check(doc, &mut out);
+    let all = doc.all_steps();
+    let found = placeholders::per_step(&all);
+    references::check(doc, &all, &found, &mut out);
+    graph::check(doc, &all, &found, &mut out);
     out
 }

@@ -2,6 +2,7 @@
 //! (`nextStep`, `onFailure`, `onCancel`, branch targets), top-level outputs,
 //! and every `{{ }}` placeholder in `assumeRole` and step inputs.
 
+use super::placeholders::Found;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Action, ActionKind, Document, OnCancel, OnFailure, Step, StepAt};
 use crate::path::Path;
@@ -9,10 +10,16 @@ use crate::template::{self, Reference, SYSTEM_VARIABLES};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
-    let all = doc.all_steps();
+/// `all` is [`Document::all_steps`]; `found` the placeholders of each of
+/// those steps' inputs, in the same order.
+pub(super) fn check(
+    doc: &Document,
+    all: &[StepAt<'_>],
+    found: &[Vec<Found>],
+    out: &mut Vec<Diagnostic>,
+) {
     let mut first_by_name: IndexMap<&str, &StepAt<'_>> = IndexMap::new();
-    for at in &all {
+    for at in all {
         if at.step.name.is_empty() {
             continue;
         }
@@ -30,9 +37,9 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
         }
     }
     let steps: IndexMap<&str, &Step> = first_by_name.iter().map(|(k, v)| (*k, v.step)).collect();
-    for at in &all {
+    for (at, found) in all.iter().zip(found) {
         check_targets(at, &steps, out);
-        check_inputs(doc, at, &steps, out);
+        check_inputs(doc, at, found, &steps, out);
     }
     if let Some(role) = &doc.assume_role {
         let mut found = Vec::new();
@@ -161,18 +168,18 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
 fn check_inputs(
     doc: &Document,
     at: &StepAt<'_>,
+    found: &[Found],
     steps: &IndexMap<&str, &Step>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let inputs_path = at.path.key("inputs");
-    let mut found = Vec::new();
-    for (key, value) in &at.step.raw_inputs {
-        template::placeholders_in(value, &inputs_path.key(key), &mut found);
-    }
     for (path, ph) in found {
         match ph {
-            Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
-            Ok(p) => check_reference(doc, &p.reference, Some(at), steps, path, out),
+            Err(e) => out.push(Diagnostic::new(
+                Code::TemplateSyntax,
+                path.clone(),
+                e.message.clone(),
+            )),
+            Ok(p) => check_reference(doc, &p.reference, Some(at), steps, path.clone(), out),
         }
     }
 }
