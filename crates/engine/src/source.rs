@@ -312,6 +312,9 @@ pub struct Locator<'a> {
     format: Format,
     /// Byte offset where each line starts (JSON).
     line_starts: Vec<usize>,
+    /// The structure of the JSON text, built on the first `locate`; `None`
+    /// inside when the text is not well-formed JSON (then paths are walked).
+    index: std::cell::OnceCell<Option<JsonIndex<'a>>>,
     /// JSON path prefixes already walked: (offset of the value, offset to report).
     walked: std::cell::RefCell<std::collections::BTreeMap<Vec<Segment>, (usize, usize)>>,
 }
@@ -329,12 +332,7 @@ impl<'a> Locator<'a> {
         };
         let line_starts = match format {
             Format::Json => std::iter::once(0)
-                .chain(
-                    text.bytes()
-                        .enumerate()
-                        .filter(|(_, b)| *b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
             Format::Yaml => Vec::new(),
         };
@@ -343,6 +341,7 @@ impl<'a> Locator<'a> {
             yaml,
             format,
             line_starts,
+            index: std::cell::OnceCell::new(),
             walked: Default::default(),
         }
     }
@@ -402,7 +401,11 @@ impl<'a> Locator<'a> {
                 .as_ref()
                 .and_then(|root| root.locate(path.segments())),
             Format::Json => {
-                let offset = self.json_offset(path.segments())?;
+                let index = self.index.get_or_init(|| JsonIndex::build(self.text));
+                let offset = match index {
+                    Some(index) => index.offset(path.segments()),
+                    None => self.json_offset(path.segments())?,
+                };
                 Some(self.position(offset))
             }
         }
@@ -553,6 +556,194 @@ impl<'de> Deserialize<'de> for SpanKind {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Every node of a well-formed JSON text with its offsets, read in one pass
+/// without decoding strings (only keys with escapes are decoded), so that
+/// each path is found by a walk from the root that skips nothing.
+struct JsonIndex<'a> {
+    nodes: Vec<JsonNode<'a>>,
+}
+
+/// A JSON value: where it starts, and its children.
+struct JsonNode<'a> {
+    at: usize,
+    kind: JsonKind<'a>,
+}
+
+enum JsonKind<'a> {
+    Leaf,
+    /// Entries in order: the key (`None` when its escapes do not decode),
+    /// the offset of the key, and the value's node.
+    Object(Vec<(Option<std::borrow::Cow<'a, str>>, usize, usize)>),
+    /// The elements' nodes, in order.
+    Array(Vec<usize>),
+}
+
+/// Deeper than this, the index is not built and paths are walked instead.
+const JSON_INDEX_MAX_DEPTH: usize = 256;
+
+impl<'a> JsonIndex<'a> {
+    /// Index `text`; `None` unless it is one well-formed JSON value (with
+    /// blanks around it) nested at most [`JSON_INDEX_MAX_DEPTH`] deep.
+    fn build(text: &'a str) -> Option<Self> {
+        let mut scanner = JsonScanner {
+            bytes: text.as_bytes(),
+            at: 0,
+        };
+        let mut index = JsonIndex { nodes: Vec::new() };
+        scanner.skip_ws();
+        index.value(&mut scanner, text, 0)?;
+        scanner.skip_ws();
+        (scanner.at == text.len()).then_some(index)
+    }
+
+    /// Read the value at the cursor; its node number.
+    fn value(
+        &mut self,
+        scanner: &mut JsonScanner<'_>,
+        text: &'a str,
+        depth: usize,
+    ) -> Option<usize> {
+        if depth > JSON_INDEX_MAX_DEPTH {
+            return None;
+        }
+        let at = scanner.at;
+        let node = self.nodes.len();
+        self.nodes.push(JsonNode {
+            at,
+            kind: JsonKind::Leaf,
+        });
+        let kind = match scanner.peek()? {
+            b'{' => {
+                scanner.at += 1;
+                let mut entries = Vec::new();
+                scanner.skip_ws();
+                if scanner.peek()? == b'}' {
+                    scanner.at += 1;
+                } else {
+                    loop {
+                        scanner.skip_ws();
+                        let key_at = scanner.at;
+                        if scanner.peek()? != b'"' {
+                            return None;
+                        }
+                        scanner.at = string_end(text, key_at)?;
+                        let raw = text.get(key_at + 1..scanner.at - 1)?;
+                        let escaped = raw.contains('\\');
+                        let key = if escaped {
+                            text.get(key_at..scanner.at)
+                                .and_then(|t| serde_json::from_str::<String>(t).ok())
+                                .map(std::borrow::Cow::Owned)
+                        } else {
+                            Some(std::borrow::Cow::Borrowed(raw))
+                        };
+                        scanner.skip_ws();
+                        if scanner.peek()? != b':' {
+                            return None;
+                        }
+                        scanner.at += 1;
+                        scanner.skip_ws();
+                        let child = self.value(scanner, text, depth + 1)?;
+                        entries.push((key, key_at, child));
+                        scanner.skip_ws();
+                        match scanner.peek()? {
+                            b',' => scanner.at += 1,
+                            b'}' => {
+                                scanner.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                JsonKind::Object(entries)
+            }
+            b'[' => {
+                scanner.at += 1;
+                let mut items = Vec::new();
+                scanner.skip_ws();
+                if scanner.peek()? == b']' {
+                    scanner.at += 1;
+                } else {
+                    loop {
+                        scanner.skip_ws();
+                        items.push(self.value(scanner, text, depth + 1)?);
+                        scanner.skip_ws();
+                        match scanner.peek()? {
+                            b',' => scanner.at += 1,
+                            b']' => {
+                                scanner.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                JsonKind::Array(items)
+            }
+            b'"' => {
+                scanner.at = string_end(text, at)?;
+                JsonKind::Leaf
+            }
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                scanner.skip_value()?;
+                JsonKind::Leaf
+            }
+            _ => return None,
+        };
+        self.nodes.get_mut(node)?.kind = kind;
+        Some(node)
+    }
+
+    /// The offset to report for `segments`: the key of the deepest mapping
+    /// entry found (the last of duplicate keys, as serde_json keeps), or the
+    /// value of the deepest sequence element; the root value when the first
+    /// segment is not found.
+    fn offset(&self, segments: &[Segment]) -> usize {
+        let Some(mut node) = self.nodes.first() else {
+            return 0;
+        };
+        let mut best = node.at;
+        for segment in segments {
+            let next = match (&node.kind, segment) {
+                (JsonKind::Object(entries), Segment::Key(want)) => entries
+                    .iter()
+                    .rev()
+                    .find(|(key, _, _)| key.as_deref() == Some(want.as_str()))
+                    .map(|&(_, key_at, child)| (key_at, child)),
+                (JsonKind::Array(items), Segment::Index(i)) => items
+                    .get(*i)
+                    .and_then(|&child| Some((self.nodes.get(child)?.at, child))),
+                _ => None,
+            };
+            let Some((report_at, child)) = next else {
+                break;
+            };
+            let Some(child) = self.nodes.get(child) else {
+                break;
+            };
+            best = report_at;
+            node = child;
+        }
+        best
+    }
+}
+
+/// The offset just past the string that opens at `start` (a `"`), found by
+/// jumping from quote to quote (a quote after an odd number of backslashes
+/// is escaped).
+fn string_end(text: &str, start: usize) -> Option<usize> {
+    let mut from = start + 1;
+    loop {
+        let quote = from + text.get(from..)?.find('"')?;
+        let body = text.as_bytes().get(start + 1..quote)?;
+        let backslashes = body.iter().rev().take_while(|&&b| b == b'\\').count();
+        if backslashes % 2 == 0 {
+            return Some(quote + 1);
+        }
+        from = quote + 1;
     }
 }
 
