@@ -19,7 +19,7 @@ mod references;
 pub use parameters::value_problems;
 
 use crate::diagnostic::{Code, Diagnostic, Severity, SsmError};
-use crate::document::{Document, lower};
+use crate::document::{Document, lower_owned};
 use crate::limits::Limits;
 use crate::path::Path;
 use crate::source::{self, Format, Locator};
@@ -182,7 +182,7 @@ pub fn validate_text_with(text: &str, limits: &Limits) -> Report {
             format!("the document is {size} bytes; SSM accepts at most {MAX_SSM_DOCUMENT_BYTES} bytes of content"),
         ));
     }
-    let lowered = lower(&value, limits);
+    let lowered = lower_owned(value, limits);
     if lowered
         .diagnostics
         .iter()
