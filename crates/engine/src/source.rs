@@ -4,9 +4,11 @@
 //! Parsing is the hot path, so it produces a plain [`serde_json::Value`]
 //! (document order kept) and no positions. Positions are computed lazily, only
 //! when a document has diagnostics: [`Locator`] re-reads the text with a
-//! span-aware pass (serde-saphyr's `Spanned` for YAML, a small scanner for
-//! JSON) and answers "where is this path". This module reads no files; the
-//! caller hands it text. It must not interpret the document's meaning.
+//! span-aware pass and answers "where is this path". For YAML that pass
+//! reads the YAML reader's events into a span tree (serde-saphyr's `Spanned`
+//! deserialization only for documents with anchors, aliases or tags); for
+//! JSON a small scanner indexes the text once. This module reads no files;
+//! the caller hands it text. It must not interpret the document's meaning.
 
 use crate::diagnostic::Position;
 use crate::limits::Limits;
@@ -294,6 +296,8 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 /// Maps paths to source positions for one document text.
 ///
 /// Build it only when there is something to locate: it re-reads the text.
+/// Positions are those of serde-saphyr's `Spanned` (YAML) for text that
+/// [`parse`] accepts.
 ///
 /// ```
 /// use ssm_runbook_engine::source::{Format, Locator};
@@ -323,11 +327,7 @@ impl<'a> Locator<'a> {
     /// Prepare to locate paths in `text`.
     pub fn new(text: &'a str, format: Format) -> Self {
         let yaml = match format {
-            Format::Yaml => serde_saphyr::from_str_with_options::<SpanNode>(
-                text,
-                yaml_options(&Limits::default()),
-            )
-            .ok(),
+            Format::Yaml => yaml_spans(text),
             Format::Json => None,
         };
         let line_starts = match format {
@@ -410,6 +410,135 @@ impl<'a> Locator<'a> {
             }
         }
     }
+}
+
+/// The span tree of a YAML text: from the reader's events when the text is
+/// plain (one document of string-keyed mappings, sequences and scalars, with
+/// no anchors, aliases or tags), else from serde-saphyr's span-aware
+/// deserialization, which also resolves those.
+fn yaml_spans(text: &str) -> Option<SpanNode> {
+    match yaml_spans_from_events(text) {
+        Some(tree) => Some(tree),
+        None => {
+            serde_saphyr::from_str_with_options::<SpanNode>(text, yaml_options(&Limits::default()))
+                .ok()
+        }
+    }
+}
+
+/// Whether a plain (unquoted) scalar used as a mapping key reads as the
+/// same text when resolved: not a number, boolean or null, which
+/// serde-saphyr would render differently.
+fn plain_key_is_text(key: &str) -> bool {
+    let Some(first) = key.chars().next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '_')
+        && !matches!(
+            key.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "nan" | "inf"
+        )
+        && key != "<<"
+}
+
+/// One open collection while building the span tree from events.
+enum Open {
+    Seq(Option<Position>, Vec<SpanNode>),
+    /// The mapping's position, its entries, and the key read but not yet
+    /// given a value.
+    Map(
+        Option<Position>,
+        Vec<(String, Option<Position>, SpanNode)>,
+        Option<(String, Option<Position>)>,
+    ),
+}
+
+/// The span tree from the YAML reader's events; `None` when the text is
+/// not plain (see [`yaml_spans`]) or not well-formed.
+fn yaml_spans_from_events(text: &str) -> Option<SpanNode> {
+    use granit_parser::{Event, ScalarStyle};
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root = None;
+    let mut documents = 0;
+    for event in granit_parser::Parser::new_from_str(text) {
+        let (event, span) = event.ok()?;
+        let at = (span.start.line() > 0).then(|| Position {
+            line: clamp(span.start.line()),
+            column: clamp(span.start.col().saturating_add(1)),
+        });
+        let node = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                if let Some(Open::Map(_, _, pending @ None)) = stack.last_mut() {
+                    if style == ScalarStyle::Plain && !plain_key_is_text(&value) {
+                        return None;
+                    }
+                    *pending = Some((value.into_owned(), at));
+                    continue;
+                }
+                SpanNode {
+                    at,
+                    kind: SpanKind::Scalar,
+                }
+            }
+            Event::SequenceStart(_, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                stack.push(Open::Seq(at, Vec::new()));
+                continue;
+            }
+            Event::MappingStart(_, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                stack.push(Open::Map(at, Vec::new(), None));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop()? {
+                Open::Seq(at, items) => SpanNode {
+                    at,
+                    kind: SpanKind::Seq(items),
+                },
+                Open::Map(at, entries, None) => SpanNode {
+                    at,
+                    kind: SpanKind::Map(entries),
+                },
+                Open::Map(_, _, Some(_)) => return None,
+            },
+            // Aliases, anchors and anything else: leave it to serde-saphyr.
+            _ => return None,
+        };
+        match stack.last_mut() {
+            None => {
+                if root.is_some() {
+                    return None;
+                }
+                root = Some(node);
+            }
+            Some(Open::Seq(_, items)) => items.push(node),
+            // A collection as a mapping key.
+            Some(Open::Map(_, _, None)) => return None,
+            Some(Open::Map(_, entries, pending @ Some(_))) => {
+                let (key, key_at) = pending.take()?;
+                entries.push((key, key_at, node));
+            }
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    root
 }
 
 /// A YAML node with the location where it is referenced.
