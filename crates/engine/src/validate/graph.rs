@@ -2,7 +2,7 @@
 //! with no fall-back, and step outputs read where the producing step may not
 //! have succeeded.
 
-use super::placeholders::Found;
+use super::placeholders::StepPlaceholders;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Action, Document, StepAt};
 use crate::runbook::{EdgeKind, StepGraph};
@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, VecDeque};
 pub(super) fn check(
     doc: &Document,
     all: &[StepAt<'_>],
-    found: &[Vec<Found>],
+    found: &[StepPlaceholders<'_>],
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(first) = doc.main_steps.first() else {
@@ -162,7 +162,7 @@ fn maybe_unset(
     graph: &StepGraph,
     start: NodeIndex,
     all: &[StepAt<'_>],
-    found: &[Vec<Found>],
+    found: &[StepPlaceholders<'_>],
     out: &mut Vec<Diagnostic>,
 ) {
     let g = graph.graph();
@@ -176,7 +176,7 @@ fn maybe_unset(
         if !tree.reached(ix) {
             continue;
         }
-        for (path, ph) in found {
+        for (trail, ph) in &found.items {
             let Ok(ph) = ph else { continue };
             let Reference::StepOutput { step, output } = &ph.reference else {
                 continue;
@@ -193,7 +193,7 @@ fn maybe_unset(
             }
             out.push(Diagnostic::new(
                 Code::MaybeUnset,
-                path.clone(),
+                found.path(&at.path, trail),
                 format!("{{{{ {step}.{output} }}}} is read by '{}', but on some path to it '{step}' has not run", at.step.name),
             ));
         }

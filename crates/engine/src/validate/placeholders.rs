@@ -2,29 +2,56 @@
 //! and shared by the rules that read them (`references` checks what each
 //! names, `graph` whether the step it reads has surely run).
 //!
-//! The scan walks the inputs in place and builds a [`Path`] only for a
-//! string that holds a placeholder; the syntax is [`crate::template`]'s.
+//! The scan walks the inputs in place. Where a placeholder sits is kept as
+//! a borrowed trail of keys and indices below the step; a [`Path`] is built
+//! only for a placeholder that is reported. The syntax is
+//! [`crate::template`]'s.
 
 use crate::document::StepAt;
 use crate::path::Path;
 use crate::template::{self, Placeholder, TemplateError};
 use serde_json::Value;
+use std::ops::Range;
 
-/// One placeholder (or a syntax error) and the path of the string holding it.
-pub(super) type Found = (Path, Result<Placeholder, TemplateError>);
+/// The placeholders of one step's inputs, in document order.
+pub(super) struct StepPlaceholders<'d> {
+    /// Every trail, one after another; each item names its own range.
+    segments: Vec<Seg<'d>>,
+    /// Each placeholder (or syntax error) with the range of `segments`
+    /// that leads from the step to the string holding it.
+    pub items: Vec<(Range<usize>, Result<Placeholder, TemplateError>)>,
+}
 
-/// The placeholders of each step's inputs, one list per step of `all`, in
-/// the same order: the paths and order `template::placeholders_in` gives
-/// for each input under `<step>.inputs.<key>`.
-pub(super) fn per_step(all: &[StepAt<'_>]) -> Vec<Vec<Found>> {
+impl StepPlaceholders<'_> {
+    /// The path of the string at `trail`, below the step at `base`.
+    pub fn path(&self, base: &Path, trail: &Range<usize>) -> Path {
+        let segments = self.segments.get(trail.clone()).unwrap_or_default();
+        let mut path = base.with_room(segments.len());
+        for seg in segments {
+            match *seg {
+                Seg::Key(k) => path.push_key(k),
+                Seg::Index(i) => path.push_index(i),
+            }
+        }
+        path
+    }
+}
+
+/// The placeholders of each step's inputs, one entry per step of `all`, in
+/// the same order: what `template::placeholders_in` finds for each input
+/// under `<step>.inputs.<key>`.
+pub(super) fn per_step<'d>(all: &[StepAt<'d>]) -> Vec<StepPlaceholders<'d>> {
     all.iter()
         .map(|at| {
-            let mut found = Vec::new();
+            let mut found = StepPlaceholders {
+                segments: Vec::new(),
+                items: Vec::new(),
+            };
             let mut trail = Vec::new();
             for (key, value) in &at.step.raw_inputs {
                 trail.push(Seg::Key("inputs"));
                 trail.push(Seg::Key(key));
-                walk(value, &at.path, &mut trail, &mut found);
+                walk(value, &mut trail, &mut found);
                 trail.clear();
             }
             found
@@ -38,42 +65,55 @@ enum Seg<'v> {
     Index(usize),
 }
 
-fn walk<'v>(value: &'v Value, base: &Path, trail: &mut Vec<Seg<'v>>, out: &mut Vec<Found>) {
+/// Whether `s` holds `{{`.
+fn has_open(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s.get(from..).and_then(|rest| rest.find('{')) {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+fn walk<'v>(value: &'v Value, trail: &mut Vec<Seg<'v>>, out: &mut StepPlaceholders<'v>) {
     match value {
         Value::String(s) => {
-            if !s.contains("{{") {
+            if !has_open(s) {
                 return;
             }
-            let here = || {
-                let mut path = base.with_room(trail.len());
-                for seg in trail.iter() {
-                    match *seg {
-                        Seg::Key(k) => path.push_key(k),
-                        Seg::Index(i) => path.push_index(i),
-                    }
-                }
-                path
+            let mut here = || {
+                let start = out.segments.len();
+                out.segments.extend_from_slice(trail);
+                start..out.segments.len()
             };
             match template::placeholders(s) {
                 Ok(found) if found.is_empty() => {}
                 Ok(found) => {
-                    let path = here();
-                    out.extend(found.into_iter().map(|p| (path.clone(), Ok(p))));
+                    let range = here();
+                    out.items
+                        .extend(found.into_iter().map(|p| (range.clone(), Ok(p))));
                 }
-                Err(e) => out.push((here(), Err(e))),
+                Err(e) => {
+                    let range = here();
+                    out.items.push((range, Err(e)));
+                }
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 trail.push(Seg::Index(i));
-                walk(item, base, trail, out);
+                walk(item, trail, out);
                 trail.pop();
             }
         }
         Value::Object(map) => {
             for (k, v) in map {
                 trail.push(Seg::Key(k));
-                walk(v, base, trail, out);
+                walk(v, trail, out);
                 trail.pop();
             }
         }
