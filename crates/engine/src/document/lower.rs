@@ -565,19 +565,26 @@ impl Lowering<'_> {
             raw_inputs: Map::new(),
         };
         for (key, value) in map {
-            let path = at.key(key);
-            match key.as_str() {
-                "name" | "action" | "inputs" => {}
-                "description" => step.description = self.string(value, &path),
-                "maxAttempts" => step.max_attempts = self.max_attempts(value, &path),
-                "timeoutSeconds" => step.timeout_seconds = self.positive_seconds(value, &path),
-                "onFailure" => step.on_failure = self.on_failure(value, &path),
-                "onCancel" => step.on_cancel = self.on_cancel(value, &path),
-                "isEnd" => step.is_end = self.boolean(value, &path),
-                "isCritical" => step.is_critical = self.boolean(value, &path),
-                "nextStep" => step.next_step = self.string(value, &path),
-                "outputs" => step.outputs = self.step_outputs(value, &path),
-                _ => self.unknown_key(&path, key, "a step", STEP_KEYS),
+            // The key's path is built only where something may be reported.
+            let path = || at.key(key);
+            match (key.as_str(), value) {
+                ("name" | "action" | "inputs", _) => {}
+                ("description", Value::String(s)) => step.description = Some(s.clone()),
+                ("description", _) => step.description = self.string(value, &path()),
+                ("maxAttempts", _) => step.max_attempts = self.max_attempts(value, &path()),
+                ("timeoutSeconds", _) => {
+                    step.timeout_seconds = self.positive_seconds(value, &path())
+                }
+                ("onFailure", _) => step.on_failure = self.on_failure(value, &path()),
+                ("onCancel", _) => step.on_cancel = self.on_cancel(value, &path()),
+                ("isEnd", Value::Bool(b)) => step.is_end = Some(*b),
+                ("isEnd", _) => step.is_end = self.boolean(value, &path()),
+                ("isCritical", Value::Bool(b)) => step.is_critical = Some(*b),
+                ("isCritical", _) => step.is_critical = self.boolean(value, &path()),
+                ("nextStep", Value::String(s)) => step.next_step = Some(s.clone()),
+                ("nextStep", _) => step.next_step = self.string(value, &path()),
+                ("outputs", _) => step.outputs = self.step_outputs(value, &path()),
+                _ => self.unknown_key(&path(), key, "a step", STEP_KEYS),
             }
         }
         step.action = self.action(map, inputs.as_mut(), at, depth);
@@ -829,7 +836,7 @@ impl Lowering<'_> {
         let specs = kind.inputs();
         for (key, value) in inputs {
             match specs.iter().find(|s| s.name == key) {
-                Some(spec) => self.check_literal(kind, spec, value, &path.key(key)),
+                Some(spec) => self.check_literal(kind, spec, value, path, key),
                 None if kind.accepts_api_parameters() => {}
                 None => {
                     let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
@@ -858,7 +865,16 @@ impl Lowering<'_> {
         }
     }
 
-    fn check_literal(&mut self, kind: ActionKind, spec: &InputSpec, value: &Value, path: &Path) {
+    /// Check the input `key` (under `inputs_path`); its path is built only
+    /// for a report.
+    fn check_literal(
+        &mut self,
+        kind: ActionKind,
+        spec: &InputSpec,
+        value: &Value,
+        inputs_path: &Path,
+        key: &str,
+    ) {
         if is_placeholder(value) {
             return;
         }
@@ -889,7 +905,7 @@ impl Lowering<'_> {
                 if !ok {
                     self.report(
                         Code::InputValue,
-                        path.clone(),
+                        inputs_path.key(key),
                         format!(
                             "{} input {} must be {}, found {}",
                             kind.name(),
@@ -906,7 +922,7 @@ impl Lowering<'_> {
                         || !template::placeholders(s).unwrap_or_default().is_empty() => {}
                 _ => self.report(
                     Code::InputValue,
-                    path.clone(),
+                    inputs_path.key(key),
                     format!(
                         "{} input {} is {value}, not one of {}",
                         kind.name(),
@@ -1435,7 +1451,10 @@ fn has_placeholder(text: &str) -> bool {
 
 /// Whether a value is a string that is exactly one `{{ }}` placeholder.
 pub fn is_placeholder(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| template::whole(s).is_some())
+    // Most strings are not placeholders: look before `whole` builds a reference.
+    value
+        .as_str()
+        .is_some_and(|s| s.trim().starts_with("{{") && template::whole(s).is_some())
 }
 
 fn to_index_map(map: &Map<String, Value>) -> IndexMap<String, Value> {
