@@ -127,8 +127,8 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
         .allowed_pattern
         .as_deref()
         .filter(|_| pattern_ok)
-        .and_then(super::patterns::compile);
-    for problem in value_problems(name, p, ty, pattern.as_ref(), default) {
+        .and_then(super::patterns::compile_shared);
+    for problem in value_problems(name, p, ty, pattern.as_deref(), default) {
         out.push(Diagnostic::new(
             Code::DefaultNotAllowed,
             dp.clone(),
