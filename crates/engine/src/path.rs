@@ -35,16 +35,34 @@ impl Path {
 
     /// This path extended by a mapping key.
     pub fn key(&self, key: impl Into<String>) -> Self {
-        let mut segments = self.0.clone();
-        segments.push(Segment::Key(key.into()));
-        Path(segments)
+        let mut path = self.with_room(1);
+        path.push_key(key);
+        path
     }
 
     /// This path extended by a sequence index.
     pub fn index(&self, index: usize) -> Self {
-        let mut segments = self.0.clone();
-        segments.push(Segment::Index(index));
+        let mut path = self.with_room(1);
+        path.push_index(index);
+        path
+    }
+
+    /// A copy of this path with room for `extra` more segments, so that
+    /// extending it does not reallocate.
+    pub fn with_room(&self, extra: usize) -> Self {
+        let mut segments = Vec::with_capacity(self.0.len() + extra);
+        segments.extend_from_slice(&self.0);
         Path(segments)
+    }
+
+    /// Extend this path in place by a mapping key.
+    pub fn push_key(&mut self, key: impl Into<String>) {
+        self.0.push(Segment::Key(key.into()));
+    }
+
+    /// Extend this path in place by a sequence index.
+    pub fn push_index(&mut self, index: usize) {
+        self.0.push(Segment::Index(index));
     }
 
     /// The segments, root first.

@@ -4,9 +4,11 @@
 //! Parsing is the hot path, so it produces a plain [`serde_json::Value`]
 //! (document order kept) and no positions. Positions are computed lazily, only
 //! when a document has diagnostics: [`Locator`] re-reads the text with a
-//! span-aware pass (serde-saphyr's `Spanned` for YAML, a small scanner for
-//! JSON) and answers "where is this path". This module reads no files; the
-//! caller hands it text. It must not interpret the document's meaning.
+//! span-aware pass and answers "where is this path". For YAML that pass
+//! reads the YAML reader's events into a span tree (serde-saphyr's `Spanned`
+//! deserialization only for documents with anchors, aliases or tags); for
+//! JSON a small scanner indexes the text once. This module reads no files;
+//! the caller hands it text. It must not interpret the document's meaning.
 
 use crate::diagnostic::Position;
 use crate::limits::Limits;
@@ -294,6 +296,8 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 /// Maps paths to source positions for one document text.
 ///
 /// Build it only when there is something to locate: it re-reads the text.
+/// Positions are those of serde-saphyr's `Spanned` (YAML) for text that
+/// [`parse`] accepts.
 ///
 /// ```
 /// use ssm_runbook_engine::source::{Format, Locator};
@@ -312,6 +316,9 @@ pub struct Locator<'a> {
     format: Format,
     /// Byte offset where each line starts (JSON).
     line_starts: Vec<usize>,
+    /// The structure of the JSON text, built on the first `locate`; `None`
+    /// inside when the text is not well-formed JSON (then paths are walked).
+    index: std::cell::OnceCell<Option<JsonIndex<'a>>>,
     /// JSON path prefixes already walked: (offset of the value, offset to report).
     walked: std::cell::RefCell<std::collections::BTreeMap<Vec<Segment>, (usize, usize)>>,
 }
@@ -320,21 +327,12 @@ impl<'a> Locator<'a> {
     /// Prepare to locate paths in `text`.
     pub fn new(text: &'a str, format: Format) -> Self {
         let yaml = match format {
-            Format::Yaml => serde_saphyr::from_str_with_options::<SpanNode>(
-                text,
-                yaml_options(&Limits::default()),
-            )
-            .ok(),
+            Format::Yaml => yaml_spans(text),
             Format::Json => None,
         };
         let line_starts = match format {
             Format::Json => std::iter::once(0)
-                .chain(
-                    text.bytes()
-                        .enumerate()
-                        .filter(|(_, b)| *b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
             Format::Yaml => Vec::new(),
         };
@@ -343,6 +341,7 @@ impl<'a> Locator<'a> {
             yaml,
             format,
             line_starts,
+            index: std::cell::OnceCell::new(),
             walked: Default::default(),
         }
     }
@@ -402,11 +401,144 @@ impl<'a> Locator<'a> {
                 .as_ref()
                 .and_then(|root| root.locate(path.segments())),
             Format::Json => {
-                let offset = self.json_offset(path.segments())?;
+                let index = self.index.get_or_init(|| JsonIndex::build(self.text));
+                let offset = match index {
+                    Some(index) => index.offset(path.segments()),
+                    None => self.json_offset(path.segments())?,
+                };
                 Some(self.position(offset))
             }
         }
     }
+}
+
+/// The span tree of a YAML text: from the reader's events when the text is
+/// plain (one document of string-keyed mappings, sequences and scalars, with
+/// no anchors, aliases or tags), else from serde-saphyr's span-aware
+/// deserialization, which also resolves those.
+fn yaml_spans(text: &str) -> Option<SpanNode> {
+    match yaml_spans_from_events(text) {
+        Some(tree) => Some(tree),
+        None => {
+            serde_saphyr::from_str_with_options::<SpanNode>(text, yaml_options(&Limits::default()))
+                .ok()
+        }
+    }
+}
+
+/// Whether a plain (unquoted) scalar used as a mapping key reads as the
+/// same text when resolved: not a number, boolean or null, which
+/// serde-saphyr would render differently.
+fn plain_key_is_text(key: &str) -> bool {
+    let Some(first) = key.chars().next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '_')
+        && !matches!(
+            key.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "nan" | "inf"
+        )
+        && key != "<<"
+}
+
+/// One open collection while building the span tree from events.
+enum Open {
+    Seq(Option<Position>, Vec<SpanNode>),
+    /// The mapping's position, its entries, and the key read but not yet
+    /// given a value.
+    Map(
+        Option<Position>,
+        Vec<(String, Option<Position>, SpanNode)>,
+        Option<(String, Option<Position>)>,
+    ),
+}
+
+/// The span tree from the YAML reader's events; `None` when the text is
+/// not plain (see [`yaml_spans`]) or not well-formed.
+fn yaml_spans_from_events(text: &str) -> Option<SpanNode> {
+    use granit_parser::{Event, ScalarStyle};
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root = None;
+    let mut documents = 0;
+    for event in granit_parser::Parser::new_from_str(text) {
+        let (event, span) = event.ok()?;
+        let at = (span.start.line() > 0).then(|| Position {
+            line: clamp(span.start.line()),
+            column: clamp(span.start.col().saturating_add(1)),
+        });
+        let node = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => continue,
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return None;
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                if let Some(Open::Map(_, _, pending @ None)) = stack.last_mut() {
+                    if style == ScalarStyle::Plain && !plain_key_is_text(&value) {
+                        return None;
+                    }
+                    *pending = Some((value.into_owned(), at));
+                    continue;
+                }
+                SpanNode {
+                    at,
+                    kind: SpanKind::Scalar,
+                }
+            }
+            Event::SequenceStart(_, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                stack.push(Open::Seq(at, Vec::new()));
+                continue;
+            }
+            Event::MappingStart(_, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                stack.push(Open::Map(at, Vec::new(), None));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop()? {
+                Open::Seq(at, items) => SpanNode {
+                    at,
+                    kind: SpanKind::Seq(items),
+                },
+                Open::Map(at, entries, None) => SpanNode {
+                    at,
+                    kind: SpanKind::Map(entries),
+                },
+                Open::Map(_, _, Some(_)) => return None,
+            },
+            // Aliases, anchors and anything else: leave it to serde-saphyr.
+            _ => return None,
+        };
+        match stack.last_mut() {
+            None => {
+                if root.is_some() {
+                    return None;
+                }
+                root = Some(node);
+            }
+            Some(Open::Seq(_, items)) => items.push(node),
+            // A collection as a mapping key.
+            Some(Open::Map(_, _, None)) => return None,
+            Some(Open::Map(_, entries, pending @ Some(_))) => {
+                let (key, key_at) = pending.take()?;
+                entries.push((key, key_at, node));
+            }
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    root
 }
 
 /// A YAML node with the location where it is referenced.
@@ -553,6 +685,194 @@ impl<'de> Deserialize<'de> for SpanKind {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Every node of a well-formed JSON text with its offsets, read in one pass
+/// without decoding strings (only keys with escapes are decoded), so that
+/// each path is found by a walk from the root that skips nothing.
+struct JsonIndex<'a> {
+    nodes: Vec<JsonNode<'a>>,
+}
+
+/// A JSON value: where it starts, and its children.
+struct JsonNode<'a> {
+    at: usize,
+    kind: JsonKind<'a>,
+}
+
+enum JsonKind<'a> {
+    Leaf,
+    /// Entries in order: the key (`None` when its escapes do not decode),
+    /// the offset of the key, and the value's node.
+    Object(Vec<(Option<std::borrow::Cow<'a, str>>, usize, usize)>),
+    /// The elements' nodes, in order.
+    Array(Vec<usize>),
+}
+
+/// Deeper than this, the index is not built and paths are walked instead.
+const JSON_INDEX_MAX_DEPTH: usize = 256;
+
+impl<'a> JsonIndex<'a> {
+    /// Index `text`; `None` unless it is one well-formed JSON value (with
+    /// blanks around it) nested at most [`JSON_INDEX_MAX_DEPTH`] deep.
+    fn build(text: &'a str) -> Option<Self> {
+        let mut scanner = JsonScanner {
+            bytes: text.as_bytes(),
+            at: 0,
+        };
+        let mut index = JsonIndex { nodes: Vec::new() };
+        scanner.skip_ws();
+        index.value(&mut scanner, text, 0)?;
+        scanner.skip_ws();
+        (scanner.at == text.len()).then_some(index)
+    }
+
+    /// Read the value at the cursor; its node number.
+    fn value(
+        &mut self,
+        scanner: &mut JsonScanner<'_>,
+        text: &'a str,
+        depth: usize,
+    ) -> Option<usize> {
+        if depth > JSON_INDEX_MAX_DEPTH {
+            return None;
+        }
+        let at = scanner.at;
+        let node = self.nodes.len();
+        self.nodes.push(JsonNode {
+            at,
+            kind: JsonKind::Leaf,
+        });
+        let kind = match scanner.peek()? {
+            b'{' => {
+                scanner.at += 1;
+                let mut entries = Vec::new();
+                scanner.skip_ws();
+                if scanner.peek()? == b'}' {
+                    scanner.at += 1;
+                } else {
+                    loop {
+                        scanner.skip_ws();
+                        let key_at = scanner.at;
+                        if scanner.peek()? != b'"' {
+                            return None;
+                        }
+                        scanner.at = string_end(text, key_at)?;
+                        let raw = text.get(key_at + 1..scanner.at - 1)?;
+                        let escaped = raw.contains('\\');
+                        let key = if escaped {
+                            text.get(key_at..scanner.at)
+                                .and_then(|t| serde_json::from_str::<String>(t).ok())
+                                .map(std::borrow::Cow::Owned)
+                        } else {
+                            Some(std::borrow::Cow::Borrowed(raw))
+                        };
+                        scanner.skip_ws();
+                        if scanner.peek()? != b':' {
+                            return None;
+                        }
+                        scanner.at += 1;
+                        scanner.skip_ws();
+                        let child = self.value(scanner, text, depth + 1)?;
+                        entries.push((key, key_at, child));
+                        scanner.skip_ws();
+                        match scanner.peek()? {
+                            b',' => scanner.at += 1,
+                            b'}' => {
+                                scanner.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                JsonKind::Object(entries)
+            }
+            b'[' => {
+                scanner.at += 1;
+                let mut items = Vec::new();
+                scanner.skip_ws();
+                if scanner.peek()? == b']' {
+                    scanner.at += 1;
+                } else {
+                    loop {
+                        scanner.skip_ws();
+                        items.push(self.value(scanner, text, depth + 1)?);
+                        scanner.skip_ws();
+                        match scanner.peek()? {
+                            b',' => scanner.at += 1,
+                            b']' => {
+                                scanner.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                JsonKind::Array(items)
+            }
+            b'"' => {
+                scanner.at = string_end(text, at)?;
+                JsonKind::Leaf
+            }
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                scanner.skip_value()?;
+                JsonKind::Leaf
+            }
+            _ => return None,
+        };
+        self.nodes.get_mut(node)?.kind = kind;
+        Some(node)
+    }
+
+    /// The offset to report for `segments`: the key of the deepest mapping
+    /// entry found (the last of duplicate keys, as serde_json keeps), or the
+    /// value of the deepest sequence element; the root value when the first
+    /// segment is not found.
+    fn offset(&self, segments: &[Segment]) -> usize {
+        let Some(mut node) = self.nodes.first() else {
+            return 0;
+        };
+        let mut best = node.at;
+        for segment in segments {
+            let next = match (&node.kind, segment) {
+                (JsonKind::Object(entries), Segment::Key(want)) => entries
+                    .iter()
+                    .rev()
+                    .find(|(key, _, _)| key.as_deref() == Some(want.as_str()))
+                    .map(|&(_, key_at, child)| (key_at, child)),
+                (JsonKind::Array(items), Segment::Index(i)) => items
+                    .get(*i)
+                    .and_then(|&child| Some((self.nodes.get(child)?.at, child))),
+                _ => None,
+            };
+            let Some((report_at, child)) = next else {
+                break;
+            };
+            let Some(child) = self.nodes.get(child) else {
+                break;
+            };
+            best = report_at;
+            node = child;
+        }
+        best
+    }
+}
+
+/// The offset just past the string that opens at `start` (a `"`), found by
+/// jumping from quote to quote (a quote after an odd number of backslashes
+/// is escaped).
+fn string_end(text: &str, start: usize) -> Option<usize> {
+    let mut from = start + 1;
+    loop {
+        let quote = from + text.get(from..)?.find('"')?;
+        let body = text.as_bytes().get(start + 1..quote)?;
+        let backslashes = body.iter().rev().take_while(|&&b| b == b'\\').count();
+        if backslashes % 2 == 0 {
+            return Some(quote + 1);
+        }
+        from = quote + 1;
     }
 }
 

@@ -92,13 +92,29 @@ pub struct Lowered {
 /// assert_eq!(lowered.diagnostics[0].path.to_string(), "mainSteps[0].colour");
 /// ```
 pub fn lower(root: &Value, limits: &Limits) -> Lowered {
+    lower_owned(root.clone(), limits)
+}
+
+/// Lower a parsed value tree that the caller no longer needs: the same as
+/// [`lower`], but each step's `inputs` move into the [`Document`] instead of
+/// being copied out of the tree.
+///
+/// ```
+/// use ssm_runbook_engine::document::lower_owned;
+/// use ssm_runbook_engine::limits::Limits;
+/// let v = serde_json::json!({"schemaVersion": "0.3", "mainSteps": [
+///     {"name": "wait", "action": "aws:sleep", "inputs": {"Duration": "PT1M"}}]});
+/// let doc = lower_owned(v, &Limits::default()).document.unwrap();
+/// assert_eq!(doc.main_steps[0].raw_inputs["Duration"], "PT1M");
+/// ```
+pub fn lower_owned(mut root: Value, limits: &Limits) -> Lowered {
     let mut cx = Lowering {
         diagnostics: Vec::new(),
         steps_seen: 0,
         limits,
         variables: IndexMap::new(),
     };
-    let document = cx.document(root);
+    let document = cx.document(&mut root);
     Lowered {
         document,
         diagnostics: cx.diagnostics,
@@ -128,7 +144,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn document(&mut self, root: &Value) -> Option<Document> {
+    fn document(&mut self, root: &mut Value) -> Option<Document> {
         let Some(map) = root.as_object() else {
             self.report(
                 Code::WrongType,
@@ -191,7 +207,7 @@ impl Lowering<'_> {
                 _ => self.unknown_key(&path, key, "the document", TOP_KEYS),
             }
         }
-        match map.get("mainSteps") {
+        match root.get_mut("mainSteps") {
             Some(Value::Array(steps)) if !steps.is_empty() => {
                 doc.main_steps = self.steps(steps, &top.key("mainSteps"), 0);
             }
@@ -476,9 +492,9 @@ impl Lowering<'_> {
         out
     }
 
-    fn steps(&mut self, items: &[Value], path: &Path, depth: usize) -> Vec<Step> {
+    fn steps(&mut self, items: &mut [Value], path: &Path, depth: usize) -> Vec<Step> {
         let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
+        for (i, item) in items.iter_mut().enumerate() {
             self.steps_seen += 1;
             if self.steps_seen > self.limits.max_steps {
                 self.report(
@@ -498,7 +514,13 @@ impl Lowering<'_> {
         out
     }
 
-    fn step(&mut self, value: &Value, at: &Path, depth: usize) -> Option<Step> {
+    fn step(&mut self, value: &mut Value, at: &Path, depth: usize) -> Option<Step> {
+        // The inputs move out of the tree: the action reads them, then they
+        // become `raw_inputs`.
+        let mut inputs = match value.get_mut("inputs") {
+            Some(Value::Object(m)) => Some(std::mem::take(m)),
+            _ => None,
+        };
         let map = self.object(value, at, "a step")?;
         let name = match map.get("name") {
             Some(Value::String(n)) => {
@@ -540,35 +562,38 @@ impl Lowering<'_> {
             next_step: None,
             is_critical: None,
             outputs: Vec::new(),
-            raw_inputs: match map.get("inputs") {
-                Some(Value::Object(m)) => m
-                    .iter()
-                    .filter(|(k, _)| {
-                        !(k.as_str() == "Steps"
-                            && map.get("action").and_then(Value::as_str) == Some("aws:loop"))
-                    })
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                _ => Map::new(),
-            },
+            raw_inputs: Map::new(),
         };
         for (key, value) in map {
-            let path = at.key(key);
-            match key.as_str() {
-                "name" | "action" | "inputs" => {}
-                "description" => step.description = self.string(value, &path),
-                "maxAttempts" => step.max_attempts = self.max_attempts(value, &path),
-                "timeoutSeconds" => step.timeout_seconds = self.positive_seconds(value, &path),
-                "onFailure" => step.on_failure = self.on_failure(value, &path),
-                "onCancel" => step.on_cancel = self.on_cancel(value, &path),
-                "isEnd" => step.is_end = self.boolean(value, &path),
-                "isCritical" => step.is_critical = self.boolean(value, &path),
-                "nextStep" => step.next_step = self.string(value, &path),
-                "outputs" => step.outputs = self.step_outputs(value, &path),
-                _ => self.unknown_key(&path, key, "a step", STEP_KEYS),
+            // The key's path is built only where something may be reported.
+            let path = || at.key(key);
+            match (key.as_str(), value) {
+                ("name" | "action" | "inputs", _) => {}
+                ("description", Value::String(s)) => step.description = Some(s.clone()),
+                ("description", _) => step.description = self.string(value, &path()),
+                ("maxAttempts", _) => step.max_attempts = self.max_attempts(value, &path()),
+                ("timeoutSeconds", _) => {
+                    step.timeout_seconds = self.positive_seconds(value, &path())
+                }
+                ("onFailure", _) => step.on_failure = self.on_failure(value, &path()),
+                ("onCancel", _) => step.on_cancel = self.on_cancel(value, &path()),
+                ("isEnd", Value::Bool(b)) => step.is_end = Some(*b),
+                ("isEnd", _) => step.is_end = self.boolean(value, &path()),
+                ("isCritical", Value::Bool(b)) => step.is_critical = Some(*b),
+                ("isCritical", _) => step.is_critical = self.boolean(value, &path()),
+                ("nextStep", Value::String(s)) => step.next_step = Some(s.clone()),
+                ("nextStep", _) => step.next_step = self.string(value, &path()),
+                ("outputs", _) => step.outputs = self.step_outputs(value, &path()),
+                _ => self.unknown_key(&path(), key, "a step", STEP_KEYS),
             }
         }
-        step.action = self.action(map, at, depth);
+        step.action = self.action(map, inputs.as_mut(), at, depth);
+        let is_loop = map.get("action").and_then(Value::as_str) == Some("aws:loop");
+        step.raw_inputs = match inputs {
+            Some(m) if is_loop => m.into_iter().filter(|(k, _)| k != "Steps").collect(),
+            Some(m) => m,
+            None => Map::new(),
+        };
         if step.is_end == Some(true) && step.next_step.is_some() {
             self.report(
                 Code::IsEndWithNextStep,
@@ -733,7 +758,15 @@ impl Lowering<'_> {
         out
     }
 
-    fn action(&mut self, step: &Map<String, Value>, at: &Path, depth: usize) -> Action {
+    /// `inputs` is the step's `inputs` mapping, taken out of `step`; `None`
+    /// when `inputs` is missing or not a mapping.
+    fn action(
+        &mut self,
+        step: &Map<String, Value>,
+        inputs: Option<&mut Map<String, Value>>,
+        at: &Path,
+        depth: usize,
+    ) -> Action {
         let name = match step.get("action") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => {
@@ -754,18 +787,18 @@ impl Lowering<'_> {
             }
         };
         let inputs_path = at.key("inputs");
-        let empty = Map::new();
-        let inputs = match step.get("inputs") {
-            Some(Value::Object(m)) => m,
-            Some(other) => {
+        let mut empty = Map::new();
+        let inputs = match (inputs, step.get("inputs")) {
+            (Some(m), _) => m,
+            (None, Some(other)) => {
                 self.report(
                     Code::WrongType,
                     inputs_path.clone(),
                     format!("inputs must be a mapping, not {}", kind_of(other)),
                 );
-                &empty
+                &mut empty
             }
-            None => {
+            (None, None) => {
                 if name != "aws:pause" {
                     self.report(
                         Code::MissingInputs,
@@ -773,7 +806,7 @@ impl Lowering<'_> {
                         "Missing \"inputs\" in step detail.",
                     );
                 }
-                &empty
+                &mut empty
             }
         };
         let Some(kind) = ActionKind::from_name(&name) else {
@@ -803,7 +836,7 @@ impl Lowering<'_> {
         let specs = kind.inputs();
         for (key, value) in inputs {
             match specs.iter().find(|s| s.name == key) {
-                Some(spec) => self.check_literal(kind, spec, value, &path.key(key)),
+                Some(spec) => self.check_literal(kind, spec, value, path, key),
                 None if kind.accepts_api_parameters() => {}
                 None => {
                     let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
@@ -832,7 +865,16 @@ impl Lowering<'_> {
         }
     }
 
-    fn check_literal(&mut self, kind: ActionKind, spec: &InputSpec, value: &Value, path: &Path) {
+    /// Check the input `key` (under `inputs_path`); its path is built only
+    /// for a report.
+    fn check_literal(
+        &mut self,
+        kind: ActionKind,
+        spec: &InputSpec,
+        value: &Value,
+        inputs_path: &Path,
+        key: &str,
+    ) {
         if is_placeholder(value) {
             return;
         }
@@ -863,7 +905,7 @@ impl Lowering<'_> {
                 if !ok {
                     self.report(
                         Code::InputValue,
-                        path.clone(),
+                        inputs_path.key(key),
                         format!(
                             "{} input {} must be {}, found {}",
                             kind.name(),
@@ -880,7 +922,7 @@ impl Lowering<'_> {
                         || !template::placeholders(s).unwrap_or_default().is_empty() => {}
                 _ => self.report(
                     Code::InputValue,
-                    path.clone(),
+                    inputs_path.key(key),
                     format!(
                         "{} input {} is {value}, not one of {}",
                         kind.name(),
@@ -895,7 +937,7 @@ impl Lowering<'_> {
     fn typed_action(
         &mut self,
         kind: ActionKind,
-        inputs: &Map<String, Value>,
+        inputs: &mut Map<String, Value>,
         path: &Path,
         depth: usize,
     ) -> Action {
@@ -1265,7 +1307,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn loop_action(&mut self, inputs: &Map<String, Value>, path: &Path, depth: usize) -> Loop {
+    fn loop_action(&mut self, inputs: &mut Map<String, Value>, path: &Path, depth: usize) -> Loop {
         let iterators = inputs.get("Iterators").cloned();
         let condition_value = inputs.get("LoopCondition");
         if iterators.is_some() == condition_value.is_some() {
@@ -1302,7 +1344,7 @@ impl Lowering<'_> {
                 );
             }
         }
-        let steps = match inputs.get("Steps") {
+        let steps = match inputs.get_mut("Steps") {
             Some(Value::Array(items)) if !items.is_empty() => {
                 if depth >= 8 {
                     self.report(
@@ -1409,7 +1451,10 @@ fn has_placeholder(text: &str) -> bool {
 
 /// Whether a value is a string that is exactly one `{{ }}` placeholder.
 pub fn is_placeholder(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| template::whole(s).is_some())
+    // Most strings are not placeholders: look before `whole` builds a reference.
+    value
+        .as_str()
+        .is_some_and(|s| s.trim().starts_with("{{") && template::whole(s).is_some())
 }
 
 fn to_index_map(map: &Map<String, Value>) -> IndexMap<String, Value> {

@@ -11,7 +11,7 @@ mod model;
 pub use catalogue::{
     ActionKind, INTERNAL_ACTIONS, InputSpec, InputType, SEVEN_DAYS_SECONDS, THIRTY_DAYS_SECONDS,
 };
-pub use lower::{Lowered, MAX_SLEEP_SECONDS, is_placeholder, lower};
+pub use lower::{Lowered, MAX_SLEEP_SECONDS, is_placeholder, lower, lower_owned};
 pub use model::*;
 
 impl Document {

@@ -2,20 +2,27 @@
 //! with no fall-back, and step outputs read where the producing step may not
 //! have succeeded.
 
+use super::placeholders::StepPlaceholders;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Action, Document, StepAt};
 use crate::runbook::{EdgeKind, StepGraph};
-use crate::template::{self, Reference};
+use crate::template::Reference;
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use std::collections::{BTreeSet, VecDeque};
 
-pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
+/// `all` is [`Document::all_steps`]; `found` the placeholders of each of
+/// those steps' inputs, in the same order.
+pub(super) fn check(
+    doc: &Document,
+    all: &[StepAt<'_>],
+    found: &[StepPlaceholders<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(first) = doc.main_steps.first() else {
         return;
     };
-    let all = doc.all_steps();
     // A step without a name (SSM201) is no node, so the steps after it look
     // unreachable; with two steps of one name (SSM202) every reference to
     // the name is ambiguous, and the merged node makes cycles that are not
@@ -32,7 +39,7 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
         return;
     };
     let reached = reachable(&graph, start);
-    for at in &all {
+    for at in all {
         let Some(ix) = graph.node(&at.step.name) else {
             continue;
         };
@@ -59,8 +66,8 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    cycles(doc, &graph, &all, out);
-    maybe_unset(&graph, start, &all, out);
+    cycles(doc, &graph, all, out);
+    maybe_unset(&graph, start, all, found, out);
 }
 
 fn reachable(graph: &StepGraph, start: NodeIndex) -> BTreeSet<NodeIndex> {
@@ -151,24 +158,25 @@ fn branch_falls_off_end(doc: &Document, name: &str) -> bool {
 ///
 /// The dominator tree takes linear memory; the set-per-step dataflow it
 /// replaces held O(steps^2) entries (1 GB for a 10,000-step chain).
-fn maybe_unset(graph: &StepGraph, start: NodeIndex, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
+fn maybe_unset(
+    graph: &StepGraph,
+    start: NodeIndex,
+    all: &[StepAt<'_>],
+    found: &[StepPlaceholders<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
     let g = graph.graph();
     let forward = petgraph::visit::EdgeFiltered::from_fn(g, |e| *e.weight() != EdgeKind::OnCancel);
     let dominators = petgraph::algo::dominators::simple_fast(&forward, start);
     let tree = DominatorTree::new(&dominators, start, g.node_count());
-    for at in all {
+    for (at, found) in all.iter().zip(found) {
         let Some(ix) = graph.node(&at.step.name) else {
             continue;
         };
         if !tree.reached(ix) {
             continue;
         }
-        let mut found = Vec::new();
-        let inputs = at.path.key("inputs");
-        for (key, value) in &at.step.raw_inputs {
-            template::placeholders_in(value, &inputs.key(key), &mut found);
-        }
-        for (path, ph) in found {
+        for (trail, ph) in &found.items {
             let Ok(ph) = ph else { continue };
             let Reference::StepOutput { step, output } = &ph.reference else {
                 continue;
@@ -185,7 +193,7 @@ fn maybe_unset(graph: &StepGraph, start: NodeIndex, all: &[StepAt<'_>], out: &mu
             }
             out.push(Diagnostic::new(
                 Code::MaybeUnset,
-                path,
+                found.path(&at.path, trail),
                 format!("{{{{ {step}.{output} }}}} is read by '{}', but on some path to it '{step}' has not run", at.step.name),
             ));
         }

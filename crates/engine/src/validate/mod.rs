@@ -13,12 +13,13 @@
 mod graph;
 mod parameters;
 pub(crate) mod patterns;
+mod placeholders;
 mod references;
 
 pub use parameters::value_problems;
 
 use crate::diagnostic::{Code, Diagnostic, Severity, SsmError};
-use crate::document::{Document, lower};
+use crate::document::{Document, lower_owned};
 use crate::limits::Limits;
 use crate::path::Path;
 use crate::source::{self, Format, Locator};
@@ -181,7 +182,7 @@ pub fn validate_text_with(text: &str, limits: &Limits) -> Report {
             format!("the document is {size} bytes; SSM accepts at most {MAX_SSM_DOCUMENT_BYTES} bytes of content"),
         ));
     }
-    let lowered = lower(&value, limits);
+    let lowered = lower_owned(value, limits);
     if lowered
         .diagnostics
         .iter()
@@ -229,7 +230,9 @@ fn content_size(text: &str, format: Format, value: &serde_json::Value) -> usize 
 pub fn validate_document(doc: &Document) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     parameters::check(doc, &mut out);
-    references::check(doc, &mut out);
-    graph::check(doc, &mut out);
+    let all = doc.all_steps();
+    let found = placeholders::per_step(&all);
+    references::check(doc, &all, &found, &mut out);
+    graph::check(doc, &all, &found, &mut out);
     out
 }

@@ -5,11 +5,12 @@
 //! type, a bad attribute type) is not reported again here.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::document::{Document, Parameter, ParameterType};
+use crate::document::{Document, Parameter, ParameterType, ResourceType};
 use crate::path::Path;
 use crate::template;
 use crate::value::{ValueType, kind_of};
 use serde_json::Value;
+use std::sync::OnceLock;
 
 pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
     let base = Path::root().key("parameters");
@@ -126,8 +127,8 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
         .allowed_pattern
         .as_deref()
         .filter(|_| pattern_ok)
-        .and_then(super::patterns::compile);
-    for problem in value_problems(name, p, ty, pattern.as_ref(), default) {
+        .and_then(super::patterns::compile_shared);
+    for problem in value_problems(name, p, ty, pattern.as_deref(), default) {
         out.push(Diagnostic::new(
             Code::DefaultNotAllowed,
             dp.clone(),
@@ -169,12 +170,10 @@ pub fn value_problems(
         }
     }
     let resource = match ty {
-        ParameterType::Resource(r) | ParameterType::ResourceList(r) => {
-            regex::Regex::new(r.pattern()).ok()
-        }
+        ParameterType::Resource(r) | ParameterType::ResourceList(r) => resource_pattern(r),
         ParameterType::Value(_) => None,
     };
-    for re in [pattern, resource.as_ref()].into_iter().flatten() {
+    for re in [pattern, resource].into_iter().flatten() {
         for item in &items {
             if let Some(text) = scalar_text(item) {
                 if !re.is_match(&text) {
@@ -210,6 +209,19 @@ pub fn value_problems(
         }
     }
     problems
+}
+
+/// The compiled pattern of a resource type, compiled once per process.
+fn resource_pattern(r: ResourceType) -> Option<&'static regex::Regex> {
+    static COMPILED: [OnceLock<Option<regex::Regex>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match r {
+        ResourceType::Ec2InstanceId => &COMPILED[0],
+        ResourceType::S3BucketName => &COMPILED[1],
+        ResourceType::IamRoleArn => &COMPILED[2],
+    };
+    slot.get_or_init(|| regex::Regex::new(r.pattern()).ok())
+        .as_ref()
 }
 
 fn scalar_text(v: &Value) -> Option<String> {

@@ -10,7 +10,7 @@
 //! change no result, only time.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Most parse results kept.
 pub const MAX_PARSED_PATTERNS: usize = 8192;
@@ -24,8 +24,10 @@ fn parsed() -> &'static Cache<bool> {
     CACHE.get_or_init(Default::default)
 }
 
-fn compiled() -> &'static Cache<Option<regex::Regex>> {
-    static CACHE: OnceLock<Cache<Option<regex::Regex>>> = OnceLock::new();
+/// Compiled patterns are shared, not cloned: a cloned `Regex` starts with
+/// an empty matching cache, which costs more to set up than most matches.
+fn compiled() -> &'static Cache<Option<Arc<regex::Regex>>> {
+    static CACHE: OnceLock<Cache<Option<Arc<regex::Regex>>>> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
@@ -61,6 +63,11 @@ pub(crate) fn parses(pattern: &str) -> bool {
 /// Compile a pattern (ASCII mode first, Unicode when it needs it); `None`
 /// when this tool cannot evaluate it.
 pub(crate) fn compile(pattern: &str) -> Option<regex::Regex> {
+    compile_shared(pattern).map(|re| (*re).clone())
+}
+
+/// [`compile`], sharing the cached compiled pattern.
+pub(crate) fn compile_shared(pattern: &str) -> Option<Arc<regex::Regex>> {
     if let Some(known) = cached(compiled(), pattern) {
         return known;
     }
@@ -68,7 +75,8 @@ pub(crate) fn compile(pattern: &str) -> Option<regex::Regex> {
         Err(regex::Error::Syntax(_)) => regex::Regex::new(pattern),
         other => other,
     }
-    .ok();
+    .ok()
+    .map(Arc::new);
     remember(compiled(), MAX_COMPILED_PATTERNS, pattern, regex.clone());
     regex
 }

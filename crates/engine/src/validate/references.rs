@@ -2,6 +2,7 @@
 //! (`nextStep`, `onFailure`, `onCancel`, branch targets), top-level outputs,
 //! and every `{{ }}` placeholder in `assumeRole` and step inputs.
 
+use super::placeholders::StepPlaceholders;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Action, ActionKind, Document, OnCancel, OnFailure, Step, StepAt};
 use crate::path::Path;
@@ -9,10 +10,16 @@ use crate::template::{self, Reference, SYSTEM_VARIABLES};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
-    let all = doc.all_steps();
+/// `all` is [`Document::all_steps`]; `found` the placeholders of each of
+/// those steps' inputs, in the same order.
+pub(super) fn check(
+    doc: &Document,
+    all: &[StepAt<'_>],
+    found: &[StepPlaceholders<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
     let mut first_by_name: IndexMap<&str, &StepAt<'_>> = IndexMap::new();
-    for at in &all {
+    for at in all {
         if at.step.name.is_empty() {
             continue;
         }
@@ -30,9 +37,9 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
         }
     }
     let steps: IndexMap<&str, &Step> = first_by_name.iter().map(|(k, v)| (*k, v.step)).collect();
-    for at in &all {
+    for (at, found) in all.iter().zip(found) {
         check_targets(at, &steps, out);
-        check_inputs(doc, at, &steps, out);
+        check_inputs(doc, at, found, &steps, out);
     }
     if let Some(role) = &doc.assume_role {
         let mut found = Vec::new();
@@ -48,7 +55,7 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
                     path,
                     "{{ssm:...}} is not supported in assumeRole",
                 )),
-                Ok(p) => check_reference(doc, &p.reference, None, &steps, path, out),
+                Ok(p) => check_reference(doc, &p.reference, None, &steps, &|| path.clone(), out),
                 Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
             }
         }
@@ -69,7 +76,7 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
                 // runbooks default to {{ TARGET_ID }} and other parameters);
                 // only system variable names are checked.
                 Ok(p) if matches!(p.reference, Reference::Automation(_) | Reference::Global(_)) => {
-                    check_reference(doc, &p.reference, None, &steps, path, out)
+                    check_reference(doc, &p.reference, None, &steps, &|| path.clone(), out)
                 }
                 Ok(_) => {}
                 Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
@@ -161,18 +168,19 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
 fn check_inputs(
     doc: &Document,
     at: &StepAt<'_>,
+    found: &StepPlaceholders<'_>,
     steps: &IndexMap<&str, &Step>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let inputs_path = at.path.key("inputs");
-    let mut found = Vec::new();
-    for (key, value) in &at.step.raw_inputs {
-        template::placeholders_in(value, &inputs_path.key(key), &mut found);
-    }
-    for (path, ph) in found {
+    for (trail, ph) in &found.items {
+        let path = || found.path(&at.path, trail);
         match ph {
-            Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
-            Ok(p) => check_reference(doc, &p.reference, Some(at), steps, path, out),
+            Err(e) => out.push(Diagnostic::new(
+                Code::TemplateSyntax,
+                path(),
+                e.message.clone(),
+            )),
+            Ok(p) => check_reference(doc, &p.reference, Some(at), steps, &path, out),
         }
     }
 }
@@ -182,18 +190,18 @@ fn check_reference(
     reference: &Reference,
     reader: Option<&StepAt<'_>>,
     steps: &IndexMap<&str, &Step>,
-    path: Path,
+    path: &dyn Fn() -> Path,
     out: &mut Vec<Diagnostic>,
 ) {
     match reference {
         Reference::Parameter(name) => {
             if !doc.parameters.contains_key(name) {
-                out.push(Diagnostic::new(Code::UndeclaredParameter, path, format!("Parameter \"{name}\" is not declared.")));
+                out.push(Diagnostic::new(Code::UndeclaredParameter, path(), format!("Parameter \"{name}\" is not declared.")));
             }
         }
         Reference::Variable(name) => {
             if !doc.variables.contains_key(name) {
-                out.push(Diagnostic::new(Code::UndeclaredVariable, path, format!("variable '{name}' is not declared under variables")));
+                out.push(Diagnostic::new(Code::UndeclaredVariable, path(), format!("variable '{name}' is not declared under variables")));
             }
         }
         Reference::Automation(name) | Reference::Global(name) => {
@@ -202,25 +210,25 @@ fn check_reference(
                 let known: Vec<String> = SYSTEM_VARIABLES.iter().map(|(p, n)| format!("{p}:{n}")).collect();
                 out.push(Diagnostic::new(
                     Code::UnknownSystemVariable,
-                    path,
+                    path(),
                     format!("{prefix}:{name} is not a system variable (known: {})", known.join(", ")),
                 ));
             }
         }
         Reference::Ssm(name) => out.push(Diagnostic::new(
             Code::SsmParameterInInput,
-            path,
+            path(),
             format!("{{{{ssm:{name}}}}} cannot be used in step inputs; declare a parameter whose default is {{{{ssm:{name}}}}}"),
         )),
         Reference::StepOutput { step, output } => match steps.get(step.as_str()) {
             None => out.push(Diagnostic::new(
                 Code::UnknownStepOutput,
-                path,
+                path(),
                 format!("{{{{ {step}.{output} }}}} reads step '{step}', but no step has that name"),
             )),
             Some(s) if !produces(s, output) => out.push(Diagnostic::new(
                 Code::UnknownStepOutput,
-                path,
+                path(),
                 format!("step '{step}' ({}) has no output named '{output}'{}", s.action.name(), known_outputs(s)),
             )),
             Some(s) => {
@@ -228,7 +236,7 @@ fn check_reference(
                     if output == "CurrentIteratorValue" && l.iterators.is_none() {
                         out.push(Diagnostic::new(
                             Code::LoopContext,
-                            path,
+                            path(),
                             format!("'{step}' loops on a LoopCondition: only for-each loops (Iterators) have CurrentIteratorValue"),
                         ));
                     }

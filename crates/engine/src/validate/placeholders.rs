@@ -1,0 +1,122 @@
+//! The `{{ }}` placeholders of every step's inputs, found once per document
+//! and shared by the rules that read them (`references` checks what each
+//! names, `graph` whether the step it reads has surely run).
+//!
+//! The scan walks the inputs in place. Where a placeholder sits is kept as
+//! a borrowed trail of keys and indices below the step; a [`Path`] is built
+//! only for a placeholder that is reported. The syntax is
+//! [`crate::template`]'s.
+
+use crate::document::StepAt;
+use crate::path::Path;
+use crate::template::{self, Placeholder, TemplateError};
+use serde_json::Value;
+use std::ops::Range;
+
+/// The placeholders of one step's inputs, in document order.
+pub(super) struct StepPlaceholders<'d> {
+    /// Every trail, one after another; each item names its own range.
+    segments: Vec<Seg<'d>>,
+    /// Each placeholder (or syntax error) with the range of `segments`
+    /// that leads from the step to the string holding it.
+    pub items: Vec<(Range<usize>, Result<Placeholder, TemplateError>)>,
+}
+
+impl StepPlaceholders<'_> {
+    /// The path of the string at `trail`, below the step at `base`.
+    pub fn path(&self, base: &Path, trail: &Range<usize>) -> Path {
+        let segments = self.segments.get(trail.clone()).unwrap_or_default();
+        let mut path = base.with_room(segments.len());
+        for seg in segments {
+            match *seg {
+                Seg::Key(k) => path.push_key(k),
+                Seg::Index(i) => path.push_index(i),
+            }
+        }
+        path
+    }
+}
+
+/// The placeholders of each step's inputs, one entry per step of `all`, in
+/// the same order: what `template::placeholders_in` finds for each input
+/// under `<step>.inputs.<key>`.
+pub(super) fn per_step<'d>(all: &[StepAt<'d>]) -> Vec<StepPlaceholders<'d>> {
+    all.iter()
+        .map(|at| {
+            let mut found = StepPlaceholders {
+                segments: Vec::new(),
+                items: Vec::new(),
+            };
+            let mut trail = Vec::new();
+            for (key, value) in &at.step.raw_inputs {
+                trail.push(Seg::Key("inputs"));
+                trail.push(Seg::Key(key));
+                walk(value, &mut trail, &mut found);
+                trail.clear();
+            }
+            found
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// Whether `s` holds `{{`.
+fn has_open(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s.get(from..).and_then(|rest| rest.find('{')) {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+fn walk<'v>(value: &'v Value, trail: &mut Vec<Seg<'v>>, out: &mut StepPlaceholders<'v>) {
+    match value {
+        Value::String(s) => {
+            if !has_open(s) {
+                return;
+            }
+            let mut here = || {
+                let start = out.segments.len();
+                out.segments.extend_from_slice(trail);
+                start..out.segments.len()
+            };
+            match template::placeholders(s) {
+                Ok(found) if found.is_empty() => {}
+                Ok(found) => {
+                    let range = here();
+                    out.items
+                        .extend(found.into_iter().map(|p| (range.clone(), Ok(p))));
+                }
+                Err(e) => {
+                    let range = here();
+                    out.items.push((range, Err(e)));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                trail.push(Seg::Index(i));
+                walk(item, trail, out);
+                trail.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                trail.push(Seg::Key(k));
+                walk(v, trail, out);
+                trail.pop();
+            }
+        }
+        _ => {}
+    }
+}
