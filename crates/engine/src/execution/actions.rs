@@ -103,10 +103,9 @@ impl Execution {
     /// (branch choices, loop conditions), and record them on the step.
     fn resolve_inputs(&mut self, exec: usize, now: SimTime) -> Result<Inputs, StepEnd> {
         let flat = self.runbook.step(self.steps[exec].step);
-        if let Some(inputs) = &flat.static_inputs {
-            let inputs = Arc::clone(inputs);
-            self.steps[exec].inputs = Arc::clone(&inputs);
-            return Ok(inputs);
+        if flat.static_inputs.is_some() {
+            // The record was made with them (`begin_step`).
+            return Ok(Arc::clone(&self.steps[exec].inputs));
         }
         let step = &flat.step;
         let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));

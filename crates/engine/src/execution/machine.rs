@@ -492,7 +492,7 @@ impl Execution {
         let id = IdGen::new(self.config.seed)
             .nth_ahead(slot as u64)
             .next_id();
-        Some(self.make_record(ix, None, id))
+        Some(self.make_record(ix, None, id, no_inputs()))
     }
 
     /// The slot of the step execution with this id, whether it ran or not.
@@ -673,7 +673,13 @@ impl Execution {
     }
 
     /// A `Pending` record of step `ix`.
-    fn make_record(&self, ix: usize, parent: Option<ParentStepDetails>, id: Id) -> StepExecution {
+    fn make_record(
+        &self,
+        ix: usize,
+        parent: Option<ParentStepDetails>,
+        id: Id,
+        inputs: Inputs,
+    ) -> StepExecution {
         let flat = self.runbook.step(ix);
         StepExecution {
             id,
@@ -683,7 +689,7 @@ impl Execution {
             status: Status::Pending,
             start_time: None,
             end_time: None,
-            inputs: no_inputs(),
+            inputs,
             outputs: Outputs::default(),
             response: None,
             failure_message: None,
@@ -790,7 +796,12 @@ impl Execution {
                 .next_id(),
             None => self.ids.next_id(),
         };
-        let mut record = self.make_record(ix, parent, id);
+        // Inputs without placeholders are the runbook's, shared from the start.
+        let inputs = match &self.runbook.step(ix).static_inputs {
+            Some(inputs) => Arc::clone(inputs),
+            None => no_inputs(),
+        };
+        let mut record = self.make_record(ix, parent, id, inputs);
         record.start_time = Some(now);
         record.attempts = 1;
         record.status = Status::InProgress;
