@@ -709,21 +709,7 @@ impl Execution {
     }
 
     pub(crate) fn set_step_status(&mut self, exec: usize, status: Status, ev: &mut Vec<Event>) {
-        let se = &mut self.steps[exec];
-        if se.status != status {
-            debug_assert!(
-                !se.status.is_terminal(),
-                "step {} left terminal status {}",
-                se.step_name,
-                se.status
-            );
-            se.status = status;
-            ev.push(Event::StepStatus {
-                step_name: Arc::clone(&se.step_name),
-                step_execution_id: se.id,
-                status,
-            });
-        }
+        record_status(&mut self.steps[exec], status, ev);
     }
 
     /// Move control to `target` and run until something must wait.
@@ -911,20 +897,7 @@ impl Execution {
             StepEnd::Success { .. } | StepEnd::Cancelled => {}
         }
         se.valid_next_steps = valid_next_steps;
-        if se.status != status {
-            debug_assert!(
-                !se.status.is_terminal(),
-                "step {} left terminal status {}",
-                se.step_name,
-                se.status
-            );
-            se.status = status;
-            ev.push(Event::StepStatus {
-                step_name: Arc::clone(&se.step_name),
-                step_execution_id: se.id,
-                status,
-            });
-        }
+        record_status(se, status, ev);
         if failed && step.is_critical() && self.critical.is_none() {
             self.critical = Some(status);
         }
@@ -1183,6 +1156,24 @@ impl Execution {
             Some(OnCancel::Step(name)) => self.runbook.index_of(name),
             _ => None,
         }
+    }
+}
+
+/// Set a step record's status, with its event when it changes.
+fn record_status(se: &mut StepExecution, status: Status, ev: &mut Vec<Event>) {
+    if se.status != status {
+        debug_assert!(
+            !se.status.is_terminal(),
+            "step {} left terminal status {}",
+            se.step_name,
+            se.status
+        );
+        se.status = status;
+        ev.push(Event::StepStatus {
+            step_name: Arc::clone(&se.step_name),
+            step_execution_id: se.id,
+            status,
+        });
     }
 }
 
