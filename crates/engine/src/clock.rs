@@ -303,6 +303,14 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
+/// Append the last `width` decimal digits of `value` (0 or more), zero-padded.
+fn push_digits(out: &mut String, value: i64, width: u32) {
+    for p in (0..width).rev() {
+        let digit = (value / 10_i64.pow(p)).rem_euclid(10);
+        out.push(char::from(b'0' + digit as u8));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,13 +352,5 @@ mod tests {
         assert!(DurationMs::parse("PT1S2M").is_err());
         assert!(DurationMs::parse("P1Y").is_err());
         assert_eq!(DurationMs::parse("P1W").unwrap(), DurationMs(604_800_000));
-    }
-}
-
-/// Append the last `width` decimal digits of `value` (0 or more), zero-padded.
-fn push_digits(out: &mut String, value: i64, width: u32) {
-    for p in (0..width).rev() {
-        let digit = (value / 10_i64.pow(p)).rem_euclid(10);
-        out.push(char::from(b'0' + digit as u8));
     }
 }
