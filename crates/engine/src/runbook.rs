@@ -396,18 +396,13 @@ impl Runbook {
             });
         }
         rb.flatten(&main, None)?;
-        let mut position = 0;
-        rb.main_position = rb
-            .steps
-            .iter()
-            .map(|s| {
-                s.parent.is_none().then(|| {
-                    position += 1;
-                    position - 1
-                })
-            })
+        rb.main_flat = (0..rb.steps.len())
+            .filter(|&ix| rb.steps[ix].parent.is_none())
             .collect();
-        rb.main_flat = rb.main_steps().collect();
+        rb.main_position = vec![None; rb.steps.len()];
+        for (position, &ix) in rb.main_flat.iter().enumerate() {
+            rb.main_position[ix] = Some(position);
+        }
         rb.check_targets()?;
         Ok(rb)
     }
@@ -425,6 +420,7 @@ impl Runbook {
                     message: format!("step name '{}' is empty or not unique", step.name),
                 });
             }
+            let name: Arc<str> = Arc::from(step.name.as_str());
             let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
             let static_inputs =
                 (!lazy && !step.raw_inputs.values().any(has_placeholder)).then(|| {
@@ -440,8 +436,8 @@ impl Runbook {
                 parent,
                 body: Vec::new(),
                 list_successor: None,
-                name: Arc::from(step.name.as_str()),
-                as_next: Arc::from([Arc::from(step.name.as_str())]),
+                as_next: Arc::from([Arc::clone(&name)]),
+                name,
                 action_name: Arc::from(step.action.name()),
                 static_inputs,
             });
@@ -503,11 +499,7 @@ impl Runbook {
 
     /// Flat indices of the main steps, in order.
     pub fn main_steps(&self) -> impl Iterator<Item = usize> + '_ {
-        self.steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.parent.is_none())
-            .map(|(i, _)| i)
+        self.main_flat.iter().copied()
     }
 
     /// The position of a main step among the main steps (`None` inside loops).

@@ -388,7 +388,7 @@ impl Execution {
     /// A new execution, `Pending` until [`Input::Start`].
     pub fn new(runbook: Arc<Runbook>, config: ExecutionConfig) -> Execution {
         let ids = IdGen::new(config.seed);
-        let parameters = no_parameters();
+        let parameters = empty_map();
         let fixed_hash = super::hashing::hash_of(&(&config, &*parameters));
         Execution {
             fixed_hash,
@@ -489,21 +489,25 @@ impl Execution {
     /// the step will run under (main steps draw their ids first, in order).
     fn pending_record(&self, slot: usize) -> Option<StepExecution> {
         let ix = self.runbook.main_step_at(slot)?;
-        let id = IdGen::new(self.config.seed)
+        Some(self.make_record(ix, None, self.main_step_id(slot), empty_map()))
+    }
+
+    /// The id of the main step in `slot`: main steps draw the first ids of
+    /// the seed, in order, when the execution starts.
+    fn main_step_id(&self, slot: usize) -> Id {
+        IdGen::new(self.config.seed)
             .nth_ahead(slot as u64)
-            .next_id();
-        Some(self.make_record(ix, None, id, no_inputs()))
+            .next_id()
     }
 
     /// The slot of the step execution with this id, whether it ran or not.
     pub(crate) fn slot_of_id(&self, id: &str) -> Option<usize> {
-        let main = IdGen::new(self.config.seed);
         self.steps
             .slots()
             .enumerate()
             .position(|(slot, record)| match record {
                 Some(r) => r.id == id,
-                None => main.nth_ahead(slot as u64).next_id() == id,
+                None => self.main_step_id(slot) == id,
             })
     }
 
@@ -640,7 +644,7 @@ impl Execution {
             return Err(Refusal::status_update("the execution has already started"));
         }
         self.parameters = if parameters.is_empty() {
-            no_parameters()
+            empty_map()
         } else {
             Arc::new(parameters)
         };
@@ -777,25 +781,18 @@ impl Execution {
         };
         // The record is made running: no copy-on-write of a fresh record.
         let id = match first_run {
-            Some(slot) => IdGen::new(self.config.seed)
-                .nth_ahead(slot as u64)
-                .next_id(),
+            Some(slot) => self.main_step_id(slot),
             None => self.ids.next_id(),
         };
         // Inputs without placeholders are the runbook's, shared from the start.
         let inputs = match &self.runbook.step(ix).static_inputs {
             Some(inputs) => Arc::clone(inputs),
-            None => no_inputs(),
+            None => empty_map(),
         };
         let mut record = self.make_record(ix, parent, id, inputs);
         record.start_time = Some(now);
         record.attempts = 1;
-        record.status = Status::InProgress;
-        ev.push(Event::StepStatus {
-            step_name: Arc::clone(&record.step_name),
-            step_execution_id: id,
-            status: Status::InProgress,
-        });
+        record_status(&mut record, Status::InProgress, ev);
         let exec = match first_run {
             Some(slot) => {
                 self.steps.fill(slot, record);
@@ -1177,15 +1174,9 @@ fn record_status(se: &mut StepExecution, status: Status, ev: &mut Vec<Event>) {
     }
 }
 
-/// The parameters of an execution that has none: one shared empty map.
-fn no_parameters() -> Arc<BTreeMap<String, Value>> {
-    static EMPTY: std::sync::LazyLock<Arc<BTreeMap<String, Value>>> =
-        std::sync::LazyLock::new(Arc::default);
-    Arc::clone(&EMPTY)
-}
-
-/// The inputs of a step that has not resolved any: one shared empty map.
-pub(crate) fn no_inputs() -> Inputs {
+/// One shared empty map: the parameters of an execution that has none, the
+/// inputs of a step that has not resolved any.
+fn empty_map() -> Inputs {
     static EMPTY: std::sync::LazyLock<Inputs> = std::sync::LazyLock::new(Inputs::default);
     Arc::clone(&EMPTY)
 }
