@@ -345,7 +345,7 @@ impl Model {
     fn handle(&self, world: &mut World, ex: usize, events: Vec<Event>, at: SimTime) {
         for event in events {
             match event {
-                Event::ChildRequested(request) => self.start_child(world, ex, request, at),
+                Event::ChildRequested(request) => self.start_child(world, ex, *request, at),
                 Event::ChildCancelRequested { execution_id } => {
                     if let Some(child) = world.index_of(&execution_id) {
                         self.apply_quiet(world, child, Input::Stop(StopType::Cancel), at);

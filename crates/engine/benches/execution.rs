@@ -48,62 +48,66 @@ fn loop_runbook() -> String {
     )
 }
 
-/// Answer every action request at once with an empty success, until none is left.
-fn drive(ex: &mut Execution, mut events: Vec<Event>, now: SimTime) {
+/// Answer every action request at once with an empty success, until none
+/// is left. One event buffer serves the whole run, as a driver keeps it.
+fn drive(ex: &mut Execution, events: &mut Vec<Event>, now: SimTime) {
     loop {
         let request = events.iter().find_map(|e| match e {
             Event::ActionRequested(r) => Some(r.request_id),
             _ => None,
         });
         let Some(request_id) = request else { return };
-        events = ex
-            .apply(
-                Input::ActionFinished {
-                    request_id,
-                    outcome: Outcome::Success {
-                        response: serde_json::json!({}),
-                    },
+        events.clear();
+        ex.apply_into(
+            Input::ActionFinished {
+                request_id,
+                outcome: Outcome::Success {
+                    response: serde_json::json!({}),
                 },
-                now,
-            )
-            .expect("answer accepted");
+            },
+            now,
+            events,
+        )
+        .expect("answer accepted");
     }
 }
 
-fn start(rb: &Arc<Runbook>) -> (Execution, Vec<Event>) {
+fn start(rb: &Arc<Runbook>, events: &mut Vec<Event>) -> Execution {
     let mut ex = Execution::new(
         rb.clone(),
         ExecutionConfig::new("00000000-0000-4000-8000-000000000001", ALICE),
     );
-    let events = ex
-        .apply(
-            Input::Start {
-                parameters: Default::default(),
-                mode: Mode::Auto,
-            },
-            SimTime(0),
-        )
-        .expect("starts");
-    (ex, events)
+    ex.apply_into(
+        Input::Start {
+            parameters: Default::default(),
+            mode: Mode::Auto,
+        },
+        SimTime(0),
+        events,
+    )
+    .expect("starts");
+    ex
 }
 
 fn benches(c: &mut Criterion) {
     let approval = compile(&approval_runbook());
     c.bench_function("execution/approval_10_steps_start_approve_success", |b| {
         b.iter(|| {
-            let (mut ex, events) = start(&approval);
-            drive(&mut ex, events, SimTime(0));
-            let events = ex
-                .apply(
-                    Input::Signal {
-                        signal: SignalType::Approve,
-                        payload: Default::default(),
-                        principal: ALICE.into(),
-                    },
-                    SimTime(1000),
-                )
-                .expect("approved");
-            drive(&mut ex, events, SimTime(1000));
+            let mut events = Vec::new();
+            let mut ex = start(&approval, &mut events);
+            drive(&mut ex, &mut events, SimTime(0));
+            events.clear();
+            ex.apply_into(
+                Input::Signal {
+                    signal: SignalType::Approve,
+                    payload: Default::default(),
+                    principal: ALICE.into(),
+                },
+                SimTime(1000),
+                &mut events,
+            )
+            .expect("approved");
+            drive(&mut ex, &mut events, SimTime(1000));
             black_box(ex.status())
         })
     });
@@ -114,8 +118,9 @@ fn benches(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &rb, |b, rb| {
             b.iter(|| {
-                let (mut ex, events) = start(rb);
-                drive(&mut ex, events, SimTime(0));
+                let mut events = Vec::new();
+                let mut ex = start(rb, &mut events);
+                drive(&mut ex, &mut events, SimTime(0));
                 black_box(ex.status())
             })
         });
@@ -127,8 +132,9 @@ fn benches(c: &mut Criterion) {
     group.throughput(Throughput::Elements(100));
     group.bench_function("100_iterations", |b| {
         b.iter(|| {
-            let (mut ex, events) = start(&looped);
-            drive(&mut ex, events, SimTime(0));
+            let mut events = Vec::new();
+            let mut ex = start(&looped, &mut events);
+            drive(&mut ex, &mut events, SimTime(0));
             black_box(ex.status())
         })
     });

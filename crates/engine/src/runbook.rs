@@ -315,6 +315,53 @@ pub struct FlatStep {
     /// The inputs, when no value holds a `{{ }}` placeholder and the action
     /// evaluates none lazily: every run of the step shares this map.
     pub static_inputs: Option<crate::execution::Inputs>,
+    /// Where the step goes and how it is retried, resolved when compiled.
+    pub route: Route,
+}
+
+/// What the engine reads after every step, resolved once when the runbook
+/// is compiled (names to indices, defaults applied), so that finishing a
+/// step looks nothing up.
+///
+/// ```
+/// use ssm_runbook_engine::validate::validate_text;
+/// use ssm_runbook_engine::runbook::{FailureRoute, Runbook, Successor};
+/// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- {name: a, action: aws:pause, inputs: {}, onFailure: 'step:c', nextStep: c}\n- {name: b, action: aws:pause, inputs: {}, isEnd: true}\n- {name: c, action: aws:pause, inputs: {}, timeoutSeconds: 60, maxAttempts: 2}\n").document.unwrap();
+/// let rb = Runbook::compile(doc, "Demo", "1").unwrap();
+/// assert_eq!(rb.step(0).route.next, Successor::Step(2));
+/// assert_eq!(rb.step(0).route.on_failure, FailureRoute::Step(2));
+/// assert_eq!(rb.step(1).route.next, Successor::End);
+/// assert_eq!((rb.step(2).route.timeout_seconds, rb.step(2).route.max_attempts), (Some(60), 2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Route {
+    /// Where a success goes when no branch chose: the end for `isEnd`,
+    /// else `nextStep`, else the next step of the list.
+    pub next: Successor,
+    /// Where a failure goes (`onFailure`).
+    pub on_failure: FailureRoute,
+    /// Whether the step is an `aws:branch` (whose choice overrides `next`).
+    pub is_branch: bool,
+    /// `isEnd`.
+    pub is_end: bool,
+    /// `isCritical`, with its default.
+    pub is_critical: bool,
+    /// Each attempt's time-out: `timeoutSeconds`, else the action's default.
+    pub timeout_seconds: Option<u64>,
+    /// `maxAttempts`, at least 1.
+    pub max_attempts: u32,
+}
+
+/// Where a failed step goes (`onFailure`, resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailureRoute {
+    /// Stop the execution.
+    #[default]
+    Abort,
+    /// Go where a success would have gone.
+    Continue,
+    /// Jump to the step at this flat index.
+    Step(usize),
 }
 
 /// Whether resolving `value` can change it: some string holds `{{`.
@@ -328,13 +375,14 @@ fn has_placeholder(value: &serde_json::Value) -> bool {
 }
 
 /// Where control goes after a step, before jumps are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Successor {
     /// Another step (flat index).
     Step(usize),
     /// The end of a loop body (the loop's flat index).
     LoopEnd(usize),
     /// The end of the runbook.
+    #[default]
     End,
 }
 
@@ -404,7 +452,41 @@ impl Runbook {
             rb.main_position[ix] = Some(position);
         }
         rb.check_targets()?;
+        for ix in 0..rb.steps.len() {
+            rb.steps[ix].route = rb.route_of(ix);
+        }
         Ok(rb)
+    }
+
+    /// Step `ix`'s [`Route`] (its targets resolve: `check_targets` passed).
+    fn route_of(&self, ix: usize) -> Route {
+        let step = &self.steps[ix].step;
+        let next = match (step.is_end(), step.next_step.as_deref()) {
+            (true, _) => Successor::End,
+            (false, Some(name)) => self
+                .index_of(name)
+                .map_or_else(|| self.successor(ix), Successor::Step),
+            (false, None) => self.successor(ix),
+        };
+        let on_failure = match &step.on_failure {
+            None | Some(OnFailure::Abort) => FailureRoute::Abort,
+            Some(OnFailure::Continue) => FailureRoute::Continue,
+            Some(OnFailure::Step(name)) => self
+                .index_of(name)
+                .map_or(FailureRoute::Abort, FailureRoute::Step),
+        };
+        Route {
+            next,
+            on_failure,
+            is_branch: matches!(step.action, Action::Branch(_)),
+            is_end: step.is_end(),
+            is_critical: step.is_critical(),
+            timeout_seconds: step.timeout_seconds.or(step
+                .action
+                .kind()
+                .and_then(crate::document::ActionKind::default_timeout_seconds)),
+            max_attempts: u32::try_from(step.max_attempts()).unwrap_or(u32::MAX),
+        }
     }
 
     fn flatten(
@@ -440,6 +522,7 @@ impl Runbook {
                 name,
                 action_name: Arc::from(step.action.name()),
                 static_inputs,
+                route: Route::default(),
             });
             if let Action::Loop(l) = &step.action {
                 let body = self.flatten(&l.steps, Some(ix))?;

@@ -390,7 +390,7 @@ impl Driver<'_, '_, '_> {
                     },
                 ),
                 Event::ActionRequested(request) => self.answer(ex, request, now)?,
-                Event::ChildRequested(request) => self.start_child(ex, request, now)?,
+                Event::ChildRequested(request) => self.start_child(ex, *request, now)?,
                 Event::ChildCancelRequested { execution_id } => {
                     if let Some(child) = self.index_of(&execution_id) {
                         self.apply(child, Input::Stop(crate::execution::StopType::Cancel), now)?;

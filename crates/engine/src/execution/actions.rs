@@ -84,6 +84,16 @@ impl Scope for ExecScope<'_> {
     }
 }
 
+/// What a successful response of an external action means.
+enum Verdict {
+    /// The step succeeded with these outputs.
+    Outputs(Vec<(String, Value)>),
+    /// `aws:waitForAwsResourceProperty`: not yet; poll again.
+    Poll,
+    /// The attempt failed after all.
+    Fail(StepEnd),
+}
+
 fn input_failure(message: impl std::fmt::Display) -> StepEnd {
     StepEnd::Failed {
         stage: FailureStage::InputValidation,
@@ -145,6 +155,14 @@ impl Execution {
             Err(end) => return self.finish_step(end, now, ev),
         };
         let ix = self.steps[exec].step;
+        if matches!(
+            self.runbook.step(ix).step.action,
+            Action::Api(..) | Action::External(..) | Action::Internal { .. }
+        ) {
+            // The common case, which needs nothing of the action's inputs.
+            self.request_action_with(exec, Some(inputs), ev);
+            return None;
+        }
         let runbook = std::sync::Arc::clone(&self.runbook);
         match &runbook.step(ix).step.action {
             Action::Approve(_) => self.start_approval(exec, &inputs, now, ev),
@@ -244,8 +262,7 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Option<Successor> {
-        let runbook = std::sync::Arc::clone(&self.runbook);
-        match &runbook.step(self.steps[exec].step).step.action {
+        match &self.runbook.step(self.steps[exec].step).step.action {
             Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
                 self.request_action(exec, ev);
                 None
@@ -550,7 +567,7 @@ impl Execution {
             request_id,
             execution_id,
         });
-        ev.push(Event::ChildRequested(ChildRequest {
+        ev.push(Event::ChildRequested(Box::new(ChildRequest {
             request_id,
             execution_id,
             step_name: self.steps[exec].step_name.to_string(),
@@ -560,7 +577,7 @@ impl Execution {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             parameters,
-        }));
+        })));
         None
     }
 
@@ -611,8 +628,27 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) {
-        let runbook = std::sync::Arc::clone(&self.runbook);
-        let step = &runbook.step(self.steps[exec].step).step;
+        match self.read_response(exec, &response) {
+            Verdict::Poll => self.set_phase(Phase::PollWait {
+                wake: now.plus(DurationMs(POLL_INTERVAL_MS)),
+            }),
+            Verdict::Fail(end) => self.attempt_failed(end, now, ev),
+            Verdict::Outputs(outputs) => {
+                if !outputs.is_empty() {
+                    self.steps[exec].outputs.extend(outputs);
+                }
+                if let Some(next) = self.finish_step(StepEnd::Success { next: None }, now, ev) {
+                    self.goto(next, now, ev);
+                }
+            }
+        }
+    }
+
+    /// What a successful response means for step execution `exec`: its
+    /// outputs, another poll, or a failure (a property not as desired, a
+    /// Lambda function error, an output of the wrong type).
+    fn read_response(&self, exec: usize, response: &Value) -> Verdict {
+        let step = &self.runbook.step(self.steps[exec].step).step;
         let kind = step.action.kind();
         if let (
             Some(
@@ -632,27 +668,19 @@ impl Execution {
                 .get("DesiredValues")
                 .cloned()
                 .unwrap_or(Value::Null);
-            let actual = selector::select(&response, selector_text).ok().flatten();
+            let actual = selector::select(response, selector_text).ok().flatten();
             if !matches_desired(actual.as_ref(), &desired) {
                 if k == ActionKind::WaitForAwsResourceProperty {
-                    self.set_phase(Phase::PollWait {
-                        wake: now.plus(DurationMs(POLL_INTERVAL_MS)),
-                    });
-                    return;
+                    return Verdict::Poll;
                 }
                 let shown = actual.map_or_else(|| "nothing".to_owned(), |v| v.to_string());
-                self.attempt_failed(
-                    StepEnd::Failed {
-                        stage: FailureStage::PostVerification,
-                        failure_type: FailureType::Verification,
-                        message: format!(
-                            "Step fails when it is verifying the property. {selector_text} is {shown}, not one of the desired values {desired}."
-                        ),
-                    },
-                    now,
-                    ev,
-                );
-                return;
+                return Verdict::Fail(StepEnd::Failed {
+                    stage: FailureStage::PostVerification,
+                    failure_type: FailureType::Verification,
+                    message: format!(
+                        "Step fails when it is verifying the property. {selector_text} is {shown}, not one of the desired values {desired}."
+                    ),
+                });
             }
         }
         if kind == Some(ActionKind::InvokeLambdaFunction) {
@@ -661,60 +689,44 @@ impl Execution {
                 .and_then(Value::as_str)
                 .filter(|e| !e.is_empty())
             {
-                let error = error.to_owned();
-                self.attempt_failed(
-                    StepEnd::Failed {
-                        stage: FailureStage::Invocation,
-                        failure_type: FailureType::Action,
-                        message: format!("Step fails when it is invoking the function. The function returned FunctionError {error}."),
-                    },
-                    now,
-                    ev,
-                );
-                return;
+                return Verdict::Fail(StepEnd::Failed {
+                    stage: FailureStage::Invocation,
+                    failure_type: FailureType::Action,
+                    message: format!(
+                        "Step fails when it is invoking the function. The function returned FunctionError {error}."
+                    ),
+                });
             }
         }
-        let mut outputs = BTreeMap::new();
+        // Most responses give no output: nothing is allocated for them.
+        let mut outputs = Vec::new();
         if let Some(k) = kind {
             for (name, ty) in k.builtin_outputs() {
                 if let Some(v) = response.get(*name) {
                     if let Ok(v) = selector::convert(v, *ty) {
-                        outputs.insert((*name).to_owned(), v);
+                        outputs.push(((*name).to_owned(), v));
                     }
                 }
             }
         }
         if let Some(v) = response.get("OutputPayload") {
-            outputs.insert(
+            outputs.push((
                 "OutputPayload".to_owned(),
                 selector::convert(v, ValueType::String).unwrap_or(Value::Null),
-            );
+            ));
         }
         for out in &step.outputs {
-            let selected = match selector::select(&response, &out.selector) {
+            let selected = match selector::select(response, &out.selector) {
                 Ok(v) => v,
-                Err(e) => {
-                    self.attempt_failed(output_failure(&out.name, e), now, ev);
-                    return;
-                }
+                Err(e) => return Verdict::Fail(output_failure(&out.name, e)),
             };
             let Some(value) = selected else { continue };
             match selector::convert(&value, out.ty.unwrap_or(ValueType::String)) {
-                Ok(v) => {
-                    outputs.insert(out.name.clone(), v);
-                }
-                Err(e) => {
-                    self.attempt_failed(output_failure(&out.name, e), now, ev);
-                    return;
-                }
+                Ok(v) => outputs.push((out.name.clone(), v)),
+                Err(e) => return Verdict::Fail(output_failure(&out.name, e)),
             }
         }
-        if !outputs.is_empty() {
-            self.steps[exec].outputs.extend(outputs);
-        }
-        if let Some(next) = self.finish_step(StepEnd::Success { next: None }, now, ev) {
-            self.goto(next, now, ev);
-        }
+        Verdict::Outputs(outputs)
     }
 
     pub(crate) fn child_not_started(

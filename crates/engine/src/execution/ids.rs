@@ -197,3 +197,29 @@ impl IdGen {
         Id(text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_the_uuid_text_of_the_two_draws() {
+        for seed in [0, 1, 7, 0x9e37_79b9_7f4a_7c15, u64::MAX] {
+            let mut draws = IdGen::new(seed);
+            let mut ids = IdGen::new(seed);
+            for _ in 0..200 {
+                let hi = (draws.next_u64() & 0xffff_ffff_ffff_0fff) | 0x4000;
+                let lo = (draws.next_u64() & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+                let expected = format!(
+                    "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                    hi >> 32,
+                    (hi >> 16) & 0xffff,
+                    hi & 0xffff,
+                    lo >> 48,
+                    lo & 0xffff_ffff_ffff
+                );
+                assert_eq!(ids.next_id().as_str(), expected);
+            }
+        }
+    }
+}

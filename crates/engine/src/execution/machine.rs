@@ -13,12 +13,12 @@ use super::ids::{Id, IdGen};
 use super::status::{FailureStage, FailureType, Mode, Status};
 use super::types::*;
 use crate::clock::SimTime;
-use crate::document::{Action, ActionKind, OnCancel, OnFailure};
-use crate::runbook::{Runbook, Successor};
+use crate::document::OnCancel;
+use crate::runbook::{FailureRoute, Route, Runbook, Successor};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
 /// The longest the cancel workflow (`onCancel: step:X`) may run.
 pub const CANCEL_WORKFLOW_MS: i64 = 120_000;
@@ -76,13 +76,23 @@ impl ExecutionConfig {
             executed_by: executed_by.into(),
             parent_execution_id: None,
             depth: 0,
-            account_id: "123456789012".into(),
-            region: "us-east-1".into(),
-            partition: "aws".into(),
+            account_id: shared_default(&DEFAULT_ACCOUNT),
+            region: shared_default(&DEFAULT_REGION),
+            partition: shared_default(&DEFAULT_PARTITION),
             seed: 0,
             limits: ExecutionLimits::default(),
         }
     }
+}
+
+static DEFAULT_ACCOUNT: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("123456789012"));
+static DEFAULT_REGION: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("us-east-1"));
+static DEFAULT_PARTITION: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("aws"));
+
+/// A default account, region or partition: one allocation per process,
+/// shared by every configuration that keeps it.
+fn shared_default(value: &LazyLock<Arc<str>>) -> Arc<str> {
+    Arc::clone(value)
 }
 
 /// What the running step is doing.
@@ -253,6 +263,7 @@ impl Slot {
 
 impl Records {
     /// Add a record after the others; its slot.
+    #[inline]
     pub(crate) fn push(&mut self, record: StepExecution) -> usize {
         self.slots.push(Slot {
             record: Some(Arc::new(record)),
@@ -265,6 +276,7 @@ impl Records {
         self.slots.resize_with(self.slots.len() + n, Slot::default);
     }
     /// Put the first record of a main step into its empty slot.
+    #[inline]
     pub(crate) fn fill(&mut self, slot: usize, record: StepExecution) {
         if let Some(s) = self.slots.get_mut(slot) {
             s.record = Some(Arc::new(record));
@@ -464,9 +476,31 @@ impl Execution {
             .slots()
             .enumerate()
             .filter_map(|(slot, record)| match record {
-                Some(r) => Some(std::borrow::Cow::Borrowed(&**r)),
+                Some(r) => Some(self.shown_record(slot, r)),
                 None => self.pending_record(slot).map(std::borrow::Cow::Owned),
             })
+    }
+
+    /// The record in `slot` as shown: a waiting approval's decisions so
+    /// far, kept as data while it waits, appear as its `ApproverDecisions`.
+    fn shown_record<'a>(
+        &'a self,
+        slot: usize,
+        record: &'a StepExecution,
+    ) -> std::borrow::Cow<'a, StepExecution> {
+        let decisions = self
+            .active
+            .iter()
+            .find(|a| a.exec == slot)
+            .and_then(|a| approver_decisions(&a.phase));
+        match decisions {
+            Some(decisions) => {
+                let mut shown = record.clone();
+                shown.outputs.insert("ApproverDecisions".into(), decisions);
+                std::borrow::Cow::Owned(shown)
+            }
+            None => std::borrow::Cow::Borrowed(record),
+        }
     }
 
     /// The records of the steps that have run (or are running), in the
@@ -489,7 +523,7 @@ impl Execution {
     /// the step will run under (main steps draw their ids first, in order).
     fn pending_record(&self, slot: usize) -> Option<StepExecution> {
         let ix = self.runbook.main_step_at(slot)?;
-        Some(self.make_record(ix, None, self.main_step_id(slot), empty_map()))
+        Some(self.make_record(ix, None, self.main_step_id(slot), empty_map(), None))
     }
 
     /// The id of the main step in `slot`: main steps draw the first ids of
@@ -598,28 +632,45 @@ impl Execution {
     /// unchanged and says why, with SSM's exception name.
     pub fn apply(&mut self, input: Input, now: SimTime) -> Result<Vec<Event>, Refusal> {
         let mut ev = Vec::new();
-        match input {
-            Input::Start { parameters, mode } => self.start(parameters, mode, now, &mut ev)?,
-            Input::Signal {
-                signal,
-                payload,
-                principal,
-            } => self.signal(signal, &payload, &principal, now, &mut ev)?,
-            Input::Stop(stop) => self.stop(stop, now, &mut ev)?,
-            Input::ActionFinished {
-                request_id,
-                outcome,
-            } => self.action_finished(request_id, outcome, now, &mut ev)?,
-            Input::ChildFinished {
-                request_id,
-                execution_id,
-                status,
-                outputs,
-            } => self.child_finished(request_id, &execution_id, status, outputs, now, &mut ev)?,
-            Input::ChildNotStarted { request_id, reason } => {
-                self.child_not_started(request_id, &reason, now, &mut ev)?
-            }
-            Input::Advance => self.advance(now, &mut ev),
+        self.apply_into(input, now, &mut ev)?;
+        Ok(ev)
+    }
+
+    /// [`Self::apply`], appending the events to `ev` instead of returning a
+    /// new vector, so that a driver applying many inputs reuses one buffer.
+    /// A refused input appends nothing.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ssm_runbook_engine::clock::SimTime;
+    /// use ssm_runbook_engine::execution::{Event, Execution, ExecutionConfig, Input, Mode, Status};
+    /// use ssm_runbook_engine::runbook::Runbook;
+    /// use ssm_runbook_engine::validate::validate_text;
+    /// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: Nap\n  action: aws:sleep\n  inputs: {Duration: PT1M}\n").document.unwrap();
+    /// let rb = Arc::new(Runbook::compile(doc, "Demo", "1").unwrap());
+    /// let mut ex = Execution::new(rb, ExecutionConfig::new("0123456789abcdef0123456789abcdef0123", "arn:aws:iam::111122223333:user/alice"));
+    /// let start = || Input::Start { parameters: Default::default(), mode: Mode::Auto };
+    /// let mut events = Vec::new();
+    /// ex.apply_into(start(), SimTime(0), &mut events).unwrap();
+    /// let started = events.len();
+    /// assert!(ex.apply_into(start(), SimTime(0), &mut events).is_err());
+    /// assert_eq!(events.len(), started);
+    /// events.clear();
+    /// ex.apply_into(Input::Advance, SimTime(60_000), &mut events).unwrap();
+    /// assert_eq!(ex.status(), Status::Success);
+    /// assert_eq!(events.last(), Some(&Event::ExecutionStatus { status: Status::Success }));
+    /// ```
+    pub fn apply_into(
+        &mut self,
+        input: Input,
+        now: SimTime,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), Refusal> {
+        let before = ev.len();
+        if let Err(refusal) = self.dispatch(input, now, ev) {
+            // Refusals come before any change; no event of theirs stays.
+            ev.truncate(before);
+            return Err(refusal);
         }
         // The check scans every step record: after every transition while
         // an execution is small, every 64th once it is long, so runaway runs
@@ -630,7 +681,36 @@ impl Execution {
                 debug_assert!(false, "execution invariant broken: {broken}");
             }
         }
-        Ok(ev)
+        Ok(())
+    }
+
+    fn dispatch(&mut self, input: Input, now: SimTime, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+        match input {
+            Input::Start { parameters, mode } => self.start(parameters, mode, now, ev),
+            Input::Signal {
+                signal,
+                payload,
+                principal,
+            } => self.signal(signal, &payload, &principal, now, ev),
+            Input::Stop(stop) => self.stop(stop, now, ev),
+            Input::ActionFinished {
+                request_id,
+                outcome,
+            } => self.action_finished(request_id, outcome, now, ev),
+            Input::ChildFinished {
+                request_id,
+                execution_id,
+                status,
+                outputs,
+            } => self.child_finished(request_id, &execution_id, status, outputs, now, ev),
+            Input::ChildNotStarted { request_id, reason } => {
+                self.child_not_started(request_id, &reason, now, ev)
+            }
+            Input::Advance => {
+                self.advance(now, ev);
+                Ok(())
+            }
+        }
     }
 
     fn start(
@@ -676,13 +756,16 @@ impl Execution {
         Ok(())
     }
 
-    /// A `Pending` record of step `ix`.
+    /// A record of step `ix`: `Pending`, or `InProgress` in its first
+    /// attempt when `started` gives the time it started.
+    #[inline]
     fn make_record(
         &self,
         ix: usize,
         parent: Option<ParentStepDetails>,
         id: Id,
         inputs: Inputs,
+        started: Option<SimTime>,
     ) -> StepExecution {
         let flat = self.runbook.step(ix);
         StepExecution {
@@ -690,8 +773,11 @@ impl Execution {
             step: ix,
             step_name: Arc::clone(&flat.name),
             action: Arc::clone(&flat.action_name),
-            status: Status::Pending,
-            start_time: None,
+            status: match started {
+                Some(_) => Status::InProgress,
+                None => Status::Pending,
+            },
+            start_time: started,
             end_time: None,
             inputs,
             outputs: Outputs::default(),
@@ -700,7 +786,7 @@ impl Execution {
             failure_details: None,
             valid_next_steps: None,
             parent: parent.map(Box::new),
-            attempts: 0,
+            attempts: u32::from(started.is_some()),
             requests: 0,
         }
     }
@@ -779,7 +865,6 @@ impl Execution {
         } else {
             None
         };
-        // The record is made running: no copy-on-write of a fresh record.
         let id = match first_run {
             Some(slot) => self.main_step_id(slot),
             None => self.ids.next_id(),
@@ -789,30 +874,23 @@ impl Execution {
             Some(inputs) => Arc::clone(inputs),
             None => empty_map(),
         };
-        let mut record = self.make_record(ix, parent, id, inputs);
-        record.start_time = Some(now);
-        record.attempts = 1;
-        record_status(&mut record, Status::InProgress, ev);
+        // Made running, in place: no copy-on-write, no second write.
+        ev.push(Event::StepStatus {
+            step_name: Arc::clone(&self.runbook.step(ix).name),
+            step_execution_id: id,
+            status: Status::InProgress,
+        });
         let exec = match first_run {
             Some(slot) => {
-                self.steps.fill(slot, record);
+                self.steps
+                    .fill(slot, self.make_record(ix, parent, id, inputs, Some(now)));
                 slot
             }
-            None => self.steps.push(record),
+            None => self
+                .steps
+                .push(self.make_record(ix, parent, id, inputs, Some(now))),
         };
-        let flat = self.runbook.step(ix);
-        let deadline = flat.step.timeout_seconds.or(flat
-            .step
-            .action
-            .kind()
-            .and_then(ActionKind::default_timeout_seconds));
-        let deadline = deadline.map(|s| {
-            now.plus(crate::clock::DurationMs(
-                i64::try_from(s)
-                    .unwrap_or(i64::MAX / 2000)
-                    .saturating_mul(1000),
-            ))
-        });
+        let deadline = attempt_deadline(self.runbook.step(ix).route, now);
         // Mostly one step is active (two in a loop): grow one at a time.
         self.active.reserve_exact(1);
         self.active.push(Active {
@@ -838,8 +916,7 @@ impl Execution {
         }
         let exec = active.exec;
         let ix = self.steps[exec].step;
-        let runbook = Arc::clone(&self.runbook);
-        let step = &runbook.step(ix).step;
+        let route = self.runbook.step(ix).route;
         let (status, failed) = match &end {
             StepEnd::Success { .. } => (Status::Success, false),
             StepEnd::Failed { .. } => (Status::Failed, true),
@@ -848,35 +925,34 @@ impl Execution {
         };
         let success_target = match &end {
             StepEnd::Success { next: Some(n) } => Successor::Step(*n),
-            _ if step.is_end() => Successor::End,
-            _ => match step
-                .next_step
-                .as_deref()
-                .and_then(|n| self.runbook.index_of(n))
-            {
-                Some(n) => Successor::Step(n),
-                None => self.runbook.successor(ix),
-            },
+            // A branch that matched nothing: isEnd ends the run, else the
+            // next step of the list (its nextStep does not apply).
+            StepEnd::Success { next: None } if route.is_branch => {
+                if route.is_end {
+                    Successor::End
+                } else {
+                    self.runbook.successor(ix)
+                }
+            }
+            _ => route.next,
         };
-        // A branch with isEnd and no match ends the run.
-        let success_target = match (&end, &step.action) {
-            (StepEnd::Success { next: None }, Action::Branch(_)) if step.is_end() => Successor::End,
-            (StepEnd::Success { next: None }, Action::Branch(_)) => self.runbook.successor(ix),
-            _ => success_target,
-        };
-        let failure_target = match step.on_failure() {
-            OnFailure::Abort => None,
-            OnFailure::Continue => Some(success_target),
-            OnFailure::Step(name) => self.runbook.index_of(&name).map(Successor::Step),
+        let failure_target = match route.on_failure {
+            FailureRoute::Abort => None,
+            FailureRoute::Continue => Some(success_target),
+            FailureRoute::Step(n) => Some(Successor::Step(n)),
         };
         let valid_next_steps = match (&end, status) {
             (StepEnd::Cancelled, _) => Some(Arc::from([])),
             (_, Status::Success) => self.target_names(success_target),
             _ => failure_target.and_then(|t| self.target_names(t)),
         };
+        let decisions = approver_decisions(&active.phase);
         // Every change to the record at once: one copy-on-write check.
         let se = &mut self.steps[exec];
         se.end_time = Some(now);
+        if let Some(decisions) = decisions {
+            se.outputs.insert("ApproverDecisions".into(), decisions);
+        }
         match &end {
             StepEnd::Failed {
                 stage,
@@ -895,7 +971,7 @@ impl Execution {
         }
         se.valid_next_steps = valid_next_steps;
         record_status(se, status, ev);
-        if failed && step.is_critical() && self.critical.is_none() {
+        if failed && route.is_critical && self.critical.is_none() {
             self.critical = Some(status);
         }
         if self.cancel_deadline.is_some() {
@@ -942,8 +1018,13 @@ impl Execution {
     pub(crate) fn end_run(&mut self, aborted: Option<Status>, now: SimTime, ev: &mut Vec<Event>) {
         while let Some(a) = self.active.pop() {
             if !self.steps[a.exec].status.is_terminal() {
-                self.steps[a.exec].end_time = Some(now);
-                self.set_step_status(a.exec, Status::Cancelled, ev);
+                let decisions = approver_decisions(&a.phase);
+                let se = &mut self.steps[a.exec];
+                se.end_time = Some(now);
+                if let Some(decisions) = decisions {
+                    se.outputs.insert("ApproverDecisions".into(), decisions);
+                }
+                record_status(se, Status::Cancelled, ev);
             }
         }
         self.loops.clear();
@@ -970,8 +1051,7 @@ impl Execution {
             return;
         };
         let exec = active.exec;
-        let step = &self.runbook.step(self.steps[exec].step).step;
-        let max = u32::try_from(step.max_attempts()).unwrap_or(u32::MAX);
+        let route = self.runbook.step(self.steps[exec].step).route;
         let retryable = !matches!(
             end,
             StepEnd::Failed {
@@ -979,21 +1059,14 @@ impl Execution {
                 ..
             }
         );
-        if retryable && self.steps[exec].attempts < max && self.cancel_deadline.is_none() {
+        if retryable
+            && self.steps[exec].attempts < route.max_attempts
+            && self.cancel_deadline.is_none()
+        {
             self.steps[exec].attempts += 1;
             // Every attempt gets the same time-out as the first one.
-            let timeout = step.timeout_seconds.or(step
-                .action
-                .kind()
-                .and_then(ActionKind::default_timeout_seconds));
             if let Some(a) = self.active.last_mut() {
-                a.deadline = timeout.map(|s| {
-                    now.plus(crate::clock::DurationMs(
-                        i64::try_from(s)
-                            .unwrap_or(i64::MAX / 2000)
-                            .saturating_mul(1000),
-                    ))
-                });
+                a.deadline = attempt_deadline(route, now);
             }
             if let Some(next) = self.retry_action(exec, now, ev) {
                 self.goto(next, now, ev);
@@ -1174,10 +1247,50 @@ fn record_status(se: &mut StepExecution, status: Status, ev: &mut Vec<Event>) {
     }
 }
 
+/// When an attempt started at `now` times out, if its step has a time-out.
+fn attempt_deadline(route: Route, now: SimTime) -> Option<SimTime> {
+    route.timeout_seconds.map(|s| {
+        now.plus(crate::clock::DurationMs(
+            i64::try_from(s)
+                .unwrap_or(i64::MAX / 2000)
+                .saturating_mul(1000),
+        ))
+    })
+}
+
+/// The `ApproverDecisions` output of an approval's decisions so far, in
+/// the order they were made; `None` for any other phase, or before the
+/// first decision.
+fn approver_decisions(phase: &Phase) -> Option<Value> {
+    let Phase::Approval {
+        approvers,
+        decisions,
+        ..
+    } = phase
+    else {
+        return None;
+    };
+    if decisions.is_empty() {
+        return None;
+    }
+    Some(Value::Array(
+        decisions
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "Approver": approvers.get(d.approver),
+                    "ApprovalStatus": if d.approve { "Approve" } else { "Reject" },
+                    "ApprovalDecisionTime": d.at.to_rfc3339(),
+                })
+            })
+            .collect(),
+    ))
+}
+
 /// One shared empty map: the parameters of an execution that has none, the
 /// inputs of a step that has not resolved any.
 fn empty_map() -> Inputs {
-    static EMPTY: std::sync::LazyLock<Inputs> = std::sync::LazyLock::new(Inputs::default);
+    static EMPTY: LazyLock<Inputs> = LazyLock::new(Inputs::default);
     Arc::clone(&EMPTY)
 }
 

@@ -9,7 +9,7 @@ use super::status::{FailureStage, FailureType, Mode, SignalType, Status, StopTyp
 use super::types::*;
 use crate::clock::{DurationMs, SimTime};
 use crate::runbook::Successor;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 
 /// Whether a caller counts as a listed approver: the same ARN; a user name
@@ -120,37 +120,41 @@ impl Execution {
                 "no aws:approve step is waiting for a decision",
             ));
         };
-        let step_name = self.steps[exec].step_name.clone();
+        let step_name = || Arc::clone(&self.steps[exec].step_name);
         let Some(index) = approvers
             .iter()
             .position(|a| principal_matches(a, principal))
         else {
             return Err(Refusal::signal(format!(
-                "{principal} is not an approver of step {step_name}"
+                "{principal} is not an approver of step {}",
+                step_name()
             )));
         };
         if decisions.iter().any(|d| d.approver == index) {
             return Err(Refusal::signal(format!(
-                "{principal} has already decided on step {step_name}"
+                "{principal} has already decided on step {}",
+                step_name()
             )));
         }
         let min = *min;
-        let approvers = Arc::clone(approvers);
-        let approver = &approvers[index];
-        let mut decisions = decisions.clone();
-        decisions.push(Decision {
-            approver: index,
-            approve,
-            at: now,
-        });
-        let approvals = decisions.iter().filter(|d| d.approve).count();
-        let record: Vec<Value> = decisions
-            .iter()
-            .map(|d| json!({"Approver": approvers.get(d.approver), "ApprovalStatus": if d.approve {"Approve"} else {"Reject"}, "ApprovalDecisionTime": d.at.to_rfc3339()}))
-            .collect();
-        self.steps[exec]
-            .outputs
-            .insert("ApproverDecisions".into(), Value::Array(record));
+        // Named only in a rejection's message.
+        let approver = if approve {
+            String::new()
+        } else {
+            approvers[index].clone()
+        };
+        let approvals = decisions.iter().filter(|d| d.approve).count() + usize::from(approve);
+        // The decisions stay data in the phase; `ApproverDecisions` is
+        // rendered from them when the step ends or is shown.
+        if let Some(Phase::Approval { decisions, .. }) =
+            self.active.last_mut().map(|a| &mut a.phase)
+        {
+            decisions.push(Decision {
+                approver: index,
+                approve,
+                at: now,
+            });
+        }
         if !approve || approvals >= min as usize {
             self.steps[exec].outputs.insert(
                 "ApprovalStatus".into(),
@@ -174,10 +178,6 @@ impl Execution {
             if let Some(next) = self.finish_step(end, now, ev) {
                 self.goto(next, now, ev);
             }
-        } else if let Some(Phase::Approval { decisions: d, .. }) =
-            self.active.last_mut().map(|a| &mut a.phase)
-        {
-            *d = decisions;
         }
         Ok(())
     }
@@ -348,5 +348,65 @@ impl Execution {
             }
             None => self.end_run(None, now, ev),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::clock::SimTime;
+    use crate::execution::{Execution, ExecutionConfig, Input, Mode, SignalType, Status};
+    use crate::runbook::Runbook;
+    use crate::validate::validate_text;
+    use std::sync::Arc;
+
+    const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+    const BOB: &str = "arn:aws:iam::111122223333:user/bob";
+
+    fn approve(ex: &mut Execution, who: &str, at: i64) {
+        ex.apply(
+            Input::Signal {
+                signal: SignalType::Approve,
+                payload: Default::default(),
+                principal: who.into(),
+            },
+            SimTime(at),
+        )
+        .expect("accepted");
+    }
+
+    #[test]
+    fn a_waiting_approval_shows_its_decisions_so_far() {
+        let doc = validate_text(&format!(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: A\n  action: aws:approve\n  inputs: {{Approvers: ['{ALICE}', '{BOB}'], MinRequiredApprovals: 2}}\n"
+        ))
+        .document
+        .expect("document");
+        let rb = Arc::new(Runbook::compile(doc, "T", "1").expect("compiles"));
+        let mut ex = Execution::new(rb, ExecutionConfig::new("e", ALICE));
+        ex.apply(
+            Input::Start {
+                parameters: Default::default(),
+                mode: Mode::Auto,
+            },
+            SimTime(0),
+        )
+        .expect("starts");
+        approve(&mut ex, ALICE, 1000);
+        assert_eq!(ex.status(), Status::Waiting);
+        let shown = ex.step_executions().next().expect("step A");
+        let decisions = shown.outputs.get("ApproverDecisions").expect("shown");
+        assert_eq!(decisions.as_array().map(Vec::len), Some(1));
+        assert_eq!(decisions[0]["Approver"], ALICE);
+        assert_eq!(decisions[0]["ApprovalDecisionTime"], "1970-01-01T00:00:01Z");
+        // The record itself holds no rendered decisions while it waits.
+        let record = ex.step_records().next().expect("step A");
+        assert!(!record.outputs.contains_key("ApproverDecisions"));
+
+        approve(&mut ex, BOB, 2000);
+        assert_eq!(ex.status(), Status::Success);
+        let record = ex.step_records().next().expect("step A");
+        let decisions = record.outputs.get("ApproverDecisions").expect("kept");
+        assert_eq!(decisions.as_array().map(Vec::len), Some(2));
+        assert_eq!(decisions[1]["Approver"], BOB);
     }
 }

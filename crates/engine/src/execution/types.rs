@@ -212,8 +212,9 @@ pub enum Event {
     },
     /// An external action is to be performed.
     ActionRequested(ActionRequest),
-    /// A child execution is to be started.
-    ChildRequested(ChildRequest),
+    /// A child execution is to be started (boxed: rare, and the largest
+    /// request, it would make every event bigger).
+    ChildRequested(Box<ChildRequest>),
     /// A child execution is to be cancelled.
     ChildCancelRequested {
         /// The child's execution id.
