@@ -61,6 +61,7 @@
 
 pub mod http;
 pub mod journal;
+mod timer;
 
 pub use http::{Clock, ServerConfig, ServerState, serve, serve_with_shutdown};
 
