@@ -1,15 +1,32 @@
 //! Server load: requests per second and latency percentiles of
 //! `GetAutomationExecution`, `DescribeAutomationExecutions` and
 //! `SendAutomationSignal` over keep-alive HTTP/1.1 connections on loopback,
-//! at several numbers of connections.
+//! at several numbers of connections, in two ways:
+//!
+//! - **closed loop** (`LOAD_RATE=closed`, the default): each connection
+//!   keeps one request in flight, sending the next as soon as the answer
+//!   arrives. This gives the throughput; its latency is mostly queueing
+//!   (mean latency ≈ connections / throughput once the server is busy).
+//! - **open loop** (`LOAD_RATE=30000`, requests per second in total): the
+//!   requests are scheduled at a constant offered rate spread over the
+//!   connections (request `k` is due at `k / rate` seconds and goes to
+//!   connection `k mod connections`), as wrk2 does, and each request's
+//!   latency is counted from when it was *due*, not from when it was sent:
+//!   a request held back because its connection was still waiting for a
+//!   late answer is charged for the wait (no coordinated omission). A
+//!   pacer thread releases the due requests (it sleeps with the operating
+//!   system's fine timer, not tokio's 1 ms wheel); "send lag" is how late a
+//!   request left after it was due while its connection was free — the
+//!   load generator's own lateness, which the latency includes.
 //!
 //! Run: `cargo bench -p ssm-runbook-server --bench load` (release profile).
 //! `LOAD_SECONDS` (default 3) sets how long each operation is driven at
 //! each load, `LOAD_CONNECTIONS` (default `8,16,32,64`) the numbers of
-//! connections to try, each keeping one request in flight (closed loop),
-//! `LOAD_OPS` (default all) a comma-separated list of the operations to
-//! drive (`get`, `describe`, `refused`, `accepted`), `LOAD_SERVER_THREADS`
-//! and `LOAD_CLIENT_THREADS` (default 2 each) the worker threads of the
+//! connections to try, `LOAD_RATE` (default `closed`) a comma-separated
+//! list of `closed` and offered rates (requests per second), `LOAD_OPS`
+//! (default all) a comma-separated list of the operations to drive (`get`,
+//! `describe`, `refused`, `accepted`), `LOAD_SERVER_THREADS` and
+//! `LOAD_CLIENT_THREADS` (default 2 each) the worker threads of the
 //! server's and the load generator's runtimes, and `LOAD_STATE_DIR=DIR`
 //! journals changes to `DIR` as `--state-dir` does. The server runs
 //! in-process on its own runtime (2 worker threads, as `ssm-runbook
@@ -25,9 +42,11 @@ use ssm_runbook_server::{
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+use tokio::sync::Notify;
 
 const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
 
@@ -74,6 +93,7 @@ fn start_server() -> SocketAddr {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(env_or("LOAD_SERVER_THREADS", 2) as usize)
+            .thread_name(SERVER_THREAD)
             .enable_all()
             .build()
             .expect("server runtime");
@@ -172,18 +192,60 @@ struct Measured {
     errors: usize,
     elapsed: Duration,
     latencies_us: Vec<u64>,
+    /// Open loop: how late each request left after it was due while its
+    /// connection was free (sorted, microseconds).
+    lags_us: Vec<u64>,
+    /// Open loop: requests due before the end that were never sent (their
+    /// connection was still waiting for an earlier answer).
+    unsent: usize,
     /// The share of the machine's CPU time that other processes used
     /// during the run (Linux only).
     others: Option<f64>,
+    /// The server threads' CPU time during the run, in clock ticks.
+    server_ticks: Option<u64>,
 }
 
 /// CPU time so far, in clock ticks: the whole machine's busy and total
-/// time (`/proc/stat`) and this process's (`/proc/self/stat`).
+/// time (`/proc/stat`), this process's (`/proc/self/stat`) and the server
+/// runtime's threads' (named [`SERVER_THREAD`]).
 #[derive(Debug, Clone, Copy)]
 struct CpuTicks {
     busy: u64,
     total: u64,
     own: u64,
+    server: u64,
+}
+
+/// The name of the server runtime's threads, to tell their CPU time.
+const SERVER_THREAD: &str = "load-server";
+
+/// Microseconds of CPU time per clock tick (Linux's `USER_HZ` is 100).
+const TICK_US: u64 = 10_000;
+
+/// User and system time of a `/proc/.../stat` line, with its command name.
+fn stat_times(stat: &str) -> Option<(&str, u64)> {
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = head.split_once('(')?.1;
+    // The fields after the command name (which may hold spaces).
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let time = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some((name, time))
+}
+
+/// The CPU time of this process's threads named `name`.
+fn threads_time(name: &str) -> Option<u64> {
+    let mut sum = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else {
+            continue;
+        };
+        if let Some((n, t)) = stat_times(&stat)
+            && n == name
+        {
+            sum += t;
+        }
+    }
+    Some(sum)
 }
 
 impl CpuTicks {
@@ -199,14 +261,12 @@ impl CpuTicks {
         // user nice system idle iowait irq softirq steal
         let total: u64 = cpu.iter().take(8).sum();
         let idle = cpu.get(3)? + cpu.get(4)?;
-        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
-        // The fields after the command name (which may hold spaces).
-        let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
-        let own = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        let own = stat_times(&std::fs::read_to_string("/proc/self/stat").ok()?)?.1;
         Some(CpuTicks {
             busy: total - idle,
             total,
             own,
+            server: threads_time(SERVER_THREAD)?,
         })
     }
 
@@ -217,17 +277,53 @@ impl CpuTicks {
         let own = later.own.checked_sub(self.own)?;
         (total > 0).then(|| busy.saturating_sub(own) as f64 / total as f64)
     }
+
+    /// The server threads' CPU time between `self` and `later`.
+    fn server_until(self, later: CpuTicks) -> Option<u64> {
+        later.server.checked_sub(self.server)
+    }
+}
+
+/// What the CPU did during a run: the share others took, and the server
+/// threads' time in clock ticks.
+fn usage(before: Option<CpuTicks>) -> (Option<f64>, Option<u64>) {
+    match before.zip(CpuTicks::read()) {
+        Some((before, after)) => (before.others_until(after), before.server_until(after)),
+        None => (None, None),
+    }
 }
 
 impl Measured {
     fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return 0.0;
-        }
-        let rank = ((self.latencies_us.len() as f64) * p).ceil() as usize;
-        let i = rank.clamp(1, self.latencies_us.len()) - 1;
-        self.latencies_us[i] as f64 / 1000.0
+        percentile_ms(&self.latencies_us, p)
     }
+
+    fn others(&self) -> String {
+        self.others
+            .map_or_else(|| "n/a".to_string(), |o| format!("{:.0} %", 100.0 * o))
+    }
+
+    /// The server threads' CPU time per request, in microseconds.
+    fn server_us(&self) -> String {
+        self.server_ticks.filter(|_| self.requests > 0).map_or_else(
+            || "n/a".to_string(),
+            |t| format!("{:.1}", (t * TICK_US) as f64 / self.requests as f64),
+        )
+    }
+
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// The `p` quantile of sorted microseconds, in milliseconds.
+fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted_us.len() as f64) * p).ceil() as usize;
+    let i = rank.clamp(1, sorted_us.len()) - 1;
+    sorted_us[i] as f64 / 1000.0
 }
 
 /// Drive `connections` connections for `seconds`, each sending its
@@ -278,17 +374,184 @@ async fn drive(
         errors += e;
     }
     let elapsed = start.elapsed();
-    let others = ticks
-        .zip(CpuTicks::read())
-        .and_then(|(before, after)| before.others_until(after));
+    let (others, server_ticks) = usage(ticks);
     all.sort_unstable();
     Measured {
         requests: all.len(),
         errors,
         elapsed,
         latencies_us: all,
+        lags_us: Vec::new(),
+        unsent: 0,
         others,
+        server_ticks,
     }
+}
+
+/// When the requests of an open-loop run are due: request `k` (of all
+/// connections) at `start + k * interval`, sent on connection
+/// `k mod connections`.
+struct Schedule {
+    start: Instant,
+    interval: Duration,
+    connections: usize,
+    end: Instant,
+    /// Per connection: how many of its requests are due (released by the
+    /// pacer), and the signal that more are.
+    released: Vec<(AtomicU64, Notify)>,
+}
+
+impl Schedule {
+    /// When request `j` of connection `c` is due.
+    fn due(&self, c: usize, j: u64) -> Instant {
+        let k = j * self.connections as u64 + c as u64;
+        self.start + self.interval.mul_f64(k as f64)
+    }
+
+    /// How many of connection `c`'s requests are due once `due` requests
+    /// of all connections are.
+    fn due_of(&self, c: usize, due: u64) -> u64 {
+        let (c, n) = (c as u64, self.connections as u64);
+        if due <= c { 0 } else { (due - c).div_ceil(n) }
+    }
+
+    /// The pacer: until the end, release each request when it falls due
+    /// (to the operating system's timer resolution), waking its
+    /// connection; then release everything so the connections see the end.
+    fn pace(&self) {
+        let mut released = 0u64;
+        loop {
+            let now = Instant::now();
+            if now >= self.end {
+                break;
+            }
+            let elapsed = now.duration_since(self.start);
+            let due = (elapsed.as_nanos() / self.interval.as_nanos().max(1)) as u64 + 1;
+            if due > released {
+                let n = self.connections as u64;
+                let touched = (due - released).min(n);
+                for i in 0..touched {
+                    let c = ((released + i) % n) as usize;
+                    let (count, notify) = &self.released[c];
+                    count.store(self.due_of(c, due), Ordering::Release);
+                    notify.notify_one();
+                }
+                released = due;
+            }
+            let next = self.start + self.interval.mul_f64(released as f64);
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+        for (count, notify) in &self.released {
+            count.store(u64::MAX, Ordering::Release);
+            notify.notify_one();
+        }
+    }
+}
+
+/// Drive `connections` connections for `seconds` at `rate` requests per
+/// second in total (open loop; see the module comment).
+async fn drive_open(
+    addr: SocketAddr,
+    connections: usize,
+    seconds: u64,
+    rate: u64,
+    expected_status: u16,
+    requests: Requests,
+) -> Measured {
+    let mut open = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        open.push(Connection::open(addr).await);
+    }
+    let ticks = CpuTicks::read();
+    let start = Instant::now();
+    let schedule = Arc::new(Schedule {
+        start,
+        interval: Duration::from_secs(1) / u32::try_from(rate.max(1)).unwrap_or(u32::MAX),
+        connections,
+        end: start + Duration::from_secs(seconds),
+        released: (0..connections)
+            .map(|_| (AtomicU64::new(0), Notify::new()))
+            .collect(),
+    });
+    let pacer = {
+        let schedule = Arc::clone(&schedule);
+        std::thread::spawn(move || schedule.pace())
+    };
+    let tasks: Vec<_> = open
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut conn)| {
+            let requests = Arc::clone(&requests);
+            let schedule = Arc::clone(&schedule);
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(1 << 16);
+                let mut lags = Vec::with_capacity(1 << 16);
+                let mut errors = 0;
+                let mut answered = start;
+                let mut j = 0u64;
+                let (count, notify) = &schedule.released[c];
+                loop {
+                    while count.load(Ordering::Acquire) <= j {
+                        notify.notified().await;
+                    }
+                    let due = schedule.due(c, j);
+                    if due >= schedule.end {
+                        break;
+                    }
+                    let sent = Instant::now();
+                    if answered <= due {
+                        lags.push(sent.duration_since(due).as_micros() as u64);
+                    }
+                    let req = &requests[(c + j as usize) % requests.len()];
+                    let (status, _) = conn.exchange(req).await;
+                    answered = Instant::now();
+                    latencies.push(answered.duration_since(due).as_micros() as u64);
+                    if status != expected_status {
+                        errors += 1;
+                    }
+                    j += 1;
+                    if answered >= schedule.end {
+                        break;
+                    }
+                }
+                let unsent = schedule.due_of(c, due_before(&schedule)) - j;
+                (latencies, lags, errors, unsent)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut all_lags = Vec::new();
+    let mut errors = 0;
+    let mut unsent = 0;
+    for t in tasks {
+        let (l, g, e, u) = t.await.expect("a connection task");
+        all.extend(l);
+        all_lags.extend(g);
+        errors += e;
+        unsent += u;
+    }
+    let elapsed = start.elapsed();
+    let (others, server_ticks) = usage(ticks);
+    let _ = pacer.join();
+    all.sort_unstable();
+    all_lags.sort_unstable();
+    Measured {
+        requests: all.len(),
+        errors,
+        elapsed,
+        latencies_us: all,
+        lags_us: all_lags,
+        unsent: usize::try_from(unsent).unwrap_or(usize::MAX),
+        others,
+        server_ticks,
+    }
+}
+
+/// How many requests of all connections fall due before the end.
+fn due_before(schedule: &Schedule) -> u64 {
+    let span = schedule.end.duration_since(schedule.start);
+    span.as_nanos()
+        .div_ceil(schedule.interval.as_nanos().max(1)) as u64
 }
 
 /// Start `count` executions of `Deploy` in `mode`; gives their ids.
@@ -338,6 +601,15 @@ fn main() {
         .split(',')
         .map(|o| o.trim().to_ascii_lowercase())
         .collect();
+    // `None`: the closed loop; a number: the open loop at that rate.
+    let rates: Vec<Option<u64>> = std::env::var("LOAD_RATE")
+        .unwrap_or_else(|_| "closed".into())
+        .split(',')
+        .filter_map(|r| match r.trim() {
+            "closed" => Some(None),
+            r => r.parse().ok().filter(|&r| r > 0).map(Some),
+        })
+        .collect();
     let server_threads = env_or("LOAD_SERVER_THREADS", 2);
     let client_threads = env_or("LOAD_CLIENT_THREADS", 2);
     let addr = start_server();
@@ -382,41 +654,77 @@ fn main() {
         // "other CPU": the share of the machine's CPU time that other
         // processes took during the run; the load generator and the server
         // are this process.
-        println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | other CPU |");
-        println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        for (key, name, expected, requests) in runs {
-            if !ops.iter().any(|o| o == key) {
-                continue;
-            }
-            for (level, &connections) in loads.iter().enumerate() {
-                let mut requests = Arc::clone(&requests);
-                if key == "accepted" && level > 0 {
-                    // An execution starts at most 10,000 steps: each load
-                    // gets 32 fresh Interactive executions. (A new
-                    // connection: the server closes one idle for 30 s.)
-                    let mut setup = Connection::open(addr).await;
-                    for id in &interactive {
-                        let stop = format!(r#"{{"AutomationExecutionId":"{id}"}}"#);
-                        let (status, out) = setup
-                            .call(&request(addr, "StopAutomationExecution", &stop, None))
-                            .await;
-                        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
-                    }
-                    interactive = start_ids(&mut setup, addr, "Interactive", 32).await;
-                    requests = each(&interactive, "SendAutomationSignal", &start_step, Some("AKIAALICE"));
+        let mut accepted_runs = 0;
+        for rate in &rates {
+            match rate {
+                None => {
+                    println!("\nClosed loop (one request in flight per connection):\n");
+                    println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | server CPU µs/req | other CPU |");
+                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
                 }
-                let m = drive(addr, connections, seconds, expected, requests).await;
-                let others = m
-                    .others
-                    .map_or_else(|| "n/a".to_string(), |o| format!("{:.0} %", 100.0 * o));
-                println!(
-                    "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {others} |",
-                    m.requests,
-                    m.requests as f64 / m.elapsed.as_secs_f64(),
-                    m.percentile_ms(0.50),
-                    m.percentile_ms(0.99),
-                    m.errors
-                );
+                Some(rate) => {
+                    println!("\nOpen loop, {rate} req/s offered (latency from when each request was due):\n");
+                    println!("| operation | connections | req/s | p50 ms | p99 ms | p99.9 ms | max ms | send lag p99 ms | unsent | unexpected status | server CPU µs/req | other CPU |");
+                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                }
+            }
+            for (key, name, expected, requests) in &runs {
+                if !ops.iter().any(|o| o == key) {
+                    continue;
+                }
+                for &connections in &loads {
+                    let mut requests = Arc::clone(requests);
+                    if *key == "accepted" {
+                        accepted_runs += 1;
+                    }
+                    if *key == "accepted" && accepted_runs > 1 {
+                        // An execution starts at most 10,000 steps: each run
+                        // gets 32 fresh Interactive executions. (A new
+                        // connection: the server closes one idle for 30 s.)
+                        let mut setup = Connection::open(addr).await;
+                        for id in &interactive {
+                            let stop = format!(r#"{{"AutomationExecutionId":"{id}"}}"#);
+                            let (status, out) = setup
+                                .call(&request(addr, "StopAutomationExecution", &stop, None))
+                                .await;
+                            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
+                        }
+                        interactive = start_ids(&mut setup, addr, "Interactive", 32).await;
+                        requests = each(&interactive, "SendAutomationSignal", &start_step, Some("AKIAALICE"));
+                    }
+                    match rate {
+                        None => {
+                            let m = drive(addr, connections, seconds, *expected, requests).await;
+                            println!(
+                                "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+                                m.requests,
+                                m.rate(),
+                                m.percentile_ms(0.50),
+                                m.percentile_ms(0.99),
+                                m.errors,
+                                m.server_us(),
+                                m.others(),
+                            );
+                        }
+                        Some(rate) => {
+                            let m = drive_open(addr, connections, seconds, *rate, *expected, requests)
+                                .await;
+                            println!(
+                                "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} |",
+                                m.rate(),
+                                m.percentile_ms(0.50),
+                                m.percentile_ms(0.99),
+                                m.percentile_ms(0.999),
+                                m.percentile_ms(1.0),
+                                percentile_ms(&m.lags_us, 0.99),
+                                m.unsent,
+                                m.errors,
+                                m.server_us(),
+                                m.others(),
+                            );
+                        }
+                    }
+                }
             }
         }
     });

@@ -32,6 +32,7 @@
 //! any answer that could reveal it is sent.
 
 use crate::journal::{Entry, Journal, JournalError};
+use crate::timer::ConnectionTimer;
 use crate::{MAX_BODY_BYTES, Payload, Prepared, Service, SimTime, execute, is_mutating, prepare};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -46,6 +47,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
 use std::time::Duration;
 
 /// The path of the clock endpoint.
@@ -378,9 +380,7 @@ pub async fn serve_with_shutdown(
     });
     let app = router(state.clone());
     let mut http1 = hyper::server::conn::http1::Builder::new();
-    http1
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(timeout);
+    http1.header_read_timeout(timeout);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -404,7 +404,10 @@ pub async fn serve_with_shutdown(
             state: state.clone(),
             router: hyper_util::service::TowerToHyperService::new(app.clone()),
         };
-        let connection = http1.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        // Each connection its own header-read timer, reused for every head.
+        let connection = http1
+            .timer(ConnectionTimer::default())
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // A connection's own failure (a reset, a timeout) concerns
@@ -490,9 +493,14 @@ where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
+    let mut collect = std::pin::pin!(collect_limited(body, limit));
+    // A body that has arrived is read without making a timer.
+    let first = std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await;
+    if let Poll::Ready(read) = first {
+        return read;
+    }
     let timeout = Duration::from_millis(state.shared.config.request_timeout_ms);
-    // A body that has arrived is read without arming the timer.
-    tokio::time::timeout(timeout, collect_limited(body, limit))
+    tokio::time::timeout(timeout, collect)
         .await
         .unwrap_or(Err(BodyError::TimedOut))
 }

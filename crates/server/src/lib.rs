@@ -61,6 +61,7 @@
 
 pub mod http;
 pub mod journal;
+mod timer;
 
 pub use http::{Clock, ServerConfig, ServerState, serve, serve_with_shutdown};
 
@@ -264,6 +265,9 @@ pub(crate) fn prepare(target: &str, body: &[u8]) -> Prepared {
         ));
         return refuse(fault.into(), false);
     }
+    if let Some(call) = decode_direct(op, body) {
+        return Prepared(Ok(call));
+    }
     let input = match parse_body(body) {
         Ok(input) => input,
         Err(fault) => return refuse(fault, false),
@@ -271,6 +275,31 @@ pub(crate) fn prepare(target: &str, body: &[u8]) -> Prepared {
     match decode_call(op, input) {
         Ok(call) => Prepared(Ok(call)),
         Err(fault) => refuse(fault, true),
+    }
+}
+
+/// The input of the most frequent operations read straight from the body,
+/// without a JSON tree: `None` unless that succeeds, and then the same
+/// input [`decode_call`] gives. The body must be an object (a struct would
+/// also read from an array); every required member of these shapes is a
+/// `String` without a default, so reading fails when one is absent or
+/// `null`; duplicate members fail too (the tree would keep the last). Any
+/// failure takes the slow path, which words the error.
+fn decode_direct(op: &str, body: &[u8]) -> Option<Call> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    match op {
+        "GetAutomationExecution" => serde_json::from_slice(body)
+            .ok()
+            .map(Call::GetAutomationExecution),
+        "SendAutomationSignal" => serde_json::from_slice(body)
+            .ok()
+            .map(Call::SendAutomationSignal),
+        "DescribeAutomationExecutions" => serde_json::from_slice(body)
+            .ok()
+            .map(Call::DescribeAutomationExecutions),
+        _ => None,
     }
 }
 
@@ -534,4 +563,91 @@ fn reply<T: Serialize>(result: Result<T, ServiceError>) -> Result<Payload, Fault
                 "The response could not be serialised: {e}"
             )))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A member value of every JSON kind, including the shapes these
+    /// operations expect.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(r#""0123abcd-0000-4000-8000-000000000001""#.to_string()),
+            Just(r#""Approve""#.to_string()),
+            Just(r#""a\"b\u00e9""#.to_string()),
+            Just("null".to_string()),
+            Just("10".to_string()),
+            Just("10.0".to_string()),
+            Just("-1".to_string()),
+            Just("true".to_string()),
+            Just("[]".to_string()),
+            Just(r#"{"StepName":["Nap"]}"#.to_string()),
+            Just(r#"{"Comment":["a","b"],"Comment":["c"]}"#.to_string()),
+            Just(r#"[{"Key":"ExecutionStatus","Values":["Waiting"]}]"#.to_string()),
+            Just(r#"[["ExecutionStatus",["Waiting"]]]"#.to_string()),
+            Just(
+                r#"[{"Key":"ExecutionStatus","Key":"DocumentNamePrefix","Values":[]}]"#.to_string()
+            ),
+            Just("{}".to_string()),
+        ]
+    }
+
+    /// A body: members (possibly repeated) of these shapes and others, as
+    /// an object, or something that is not one.
+    fn body() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            Just("AutomationExecutionId"),
+            Just("SignalType"),
+            Just("Payload"),
+            Just("MaxResults"),
+            Just("Filters"),
+            Just("NextToken"),
+            Just("Other"),
+        ];
+        let members = prop::collection::vec((key, value()), 0..5);
+        (members, 0..6u8).prop_map(|(members, form)| {
+            let inner: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!(r#""{k}":{v}"#))
+                .collect();
+            let values: Vec<&str> = members.iter().map(|(_, v)| v.as_str()).collect();
+            match form {
+                0 => format!("[{}]", values.join(",")),
+                1 => format!(" \n{{{}}} ", inner.join(",")),
+                2 => format!("{{{}}} x", inner.join(",")),
+                3 => format!("{{{}", inner.join(",")),
+                _ => format!("{{{}}}", inner.join(",")),
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn direct_decoding_agrees_with_the_tree(body in body()) {
+            for op in ["GetAutomationExecution", "SendAutomationSignal", "DescribeAutomationExecutions"] {
+                let slow = parse_body(body.as_bytes()).and_then(|input| decode_call(op, input));
+                if let Some(fast) = decode_direct(op, body.as_bytes()) {
+                    let slow = slow.map(|call| format!("{call:?}")).map_err(|f| f.name);
+                    prop_assert_eq!(slow, Ok(format!("{fast:?}")), "{} {}", op, body);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_usual_requests_are_decoded_directly() {
+        let id = r#"{"AutomationExecutionId":"0123abcd-0000-4000-8000-000000000001"}"#;
+        assert!(decode_direct("GetAutomationExecution", id.as_bytes()).is_some());
+        let signal = r#"{"AutomationExecutionId":"x","SignalType":"StartStep","Payload":{"StepName":["Nap"]}}"#;
+        assert!(decode_direct("SendAutomationSignal", signal.as_bytes()).is_some());
+        assert!(decode_direct("DescribeAutomationExecutions", br#"{"MaxResults":10}"#).is_some());
+        // Left to the slow path, which words the error.
+        assert!(decode_direct("GetAutomationExecution", b"{}").is_none());
+        assert!(decode_direct("GetAutomationExecution", br#"["x"]"#).is_none());
+        assert!(decode_direct("StartAutomationExecution", b"{}").is_none());
+    }
 }
