@@ -96,6 +96,11 @@ pub struct Move {
     pub at: SimTime,
 }
 
+thread_local! {
+    /// The buffer [`Model::apply`] collects a move's events in.
+    static EVENTS: std::cell::RefCell<Vec<Event>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A runbook and its environment.
 ///
 /// ```
@@ -326,10 +331,16 @@ impl Model {
                 message: format!("no execution {}", m.target),
             });
         };
-        let events = ex.apply(m.input.clone(), m.at)?;
-        self.handle(world, m.target, events, m.at);
-        self.child_done(world, m.target, m.at);
-        Ok(())
+        // One event buffer per thread, reused by every move.
+        let mut events = EVENTS.with(|buffer| std::mem::take(&mut *buffer.borrow_mut()));
+        let applied = ex.apply_into(m.input.clone(), m.at, &mut events);
+        if applied.is_ok() {
+            self.handle(world, m.target, events.drain(..), m.at);
+            self.child_done(world, m.target, m.at);
+        }
+        events.clear();
+        EVENTS.with(|buffer| *buffer.borrow_mut() = events);
+        applied
     }
 
     fn apply_quiet(&self, world: &mut World, target: usize, input: Input, at: SimTime) {
@@ -337,12 +348,18 @@ impl Model {
             return;
         };
         if let Ok(events) = ex.apply(input, at) {
-            self.handle(world, target, events, at);
+            self.handle(world, target, events.into_iter(), at);
             self.child_done(world, target, at);
         }
     }
 
-    fn handle(&self, world: &mut World, ex: usize, events: Vec<Event>, at: SimTime) {
+    fn handle(
+        &self,
+        world: &mut World,
+        ex: usize,
+        events: impl Iterator<Item = Event>,
+        at: SimTime,
+    ) {
         for event in events {
             match event {
                 Event::ChildRequested(request) => self.start_child(world, ex, *request, at),
@@ -384,7 +401,7 @@ impl Model {
         };
         world.children.push(child);
         let ix = world.children.len();
-        self.handle(world, ix, events, at);
+        self.handle(world, ix, events.into_iter(), at);
         self.child_done(world, ix, at);
     }
 

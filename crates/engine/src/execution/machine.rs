@@ -248,11 +248,15 @@ impl Slot {
         *self.hash.get_mut() = 0;
     }
 
-    fn hash(&self) -> u64 {
+    fn hash(&self, runbook: &Runbook) -> u64 {
         match self.hash.load(Ordering::Relaxed) {
             0 => {
                 // Fixed keys: the same record always hashes the same.
-                let h = super::hashing::hash_of(&self.record).max(1);
+                let h = match &self.record {
+                    Some(record) => record_hash(record, runbook),
+                    None => 0,
+                }
+                .max(1);
                 self.hash.store(h, Ordering::Relaxed);
                 h
             }
@@ -315,13 +319,54 @@ impl PartialEq for Records {
 
 impl Eq for Records {}
 
-impl std::hash::Hash for Records {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+impl Records {
+    /// Hash the records into `state`, each by its remembered hash.
+    fn hash_into<H: std::hash::Hasher>(&self, runbook: &Runbook, state: &mut H) {
         state.write_usize(self.slots.len());
         for slot in &self.slots {
-            state.write_u64(slot.hash());
+            state.write_u64(slot.hash(runbook));
         }
     }
+}
+
+/// A record's hash: every field that can differ between two records of the
+/// same step. Its name and action follow from the step, and so do inputs
+/// shared with the runbook (a step with placeholder-free inputs always
+/// runs with the runbook's map), so those are not hashed again each time:
+/// records equal as values still hash alike.
+fn record_hash(record: &StepExecution, runbook: &Runbook) -> u64 {
+    use std::hash::Hash;
+    let StepExecution {
+        id,
+        step,
+        step_name: _,
+        action: _,
+        status,
+        start_time,
+        end_time,
+        inputs,
+        outputs,
+        response,
+        failure_message,
+        failure_details,
+        valid_next_steps,
+        parent,
+        attempts,
+        requests,
+    } = record;
+    let mut h = super::hashing::ChunkHasher::default();
+    (id, step, status, start_time, end_time).hash(&mut h);
+    let shared = runbook
+        .steps()
+        .get(*step)
+        .and_then(|flat| flat.static_inputs.as_ref())
+        .is_some_and(|fixed| Arc::ptr_eq(fixed, inputs));
+    if !shared {
+        inputs.hash(&mut h);
+    }
+    (outputs, response, failure_message, failure_details).hash(&mut h);
+    (valid_next_steps, parent, attempts, requests).hash(&mut h);
+    std::hash::Hasher::finish(&h)
 }
 
 impl std::ops::Index<usize> for Records {
@@ -354,6 +399,7 @@ impl PartialEq for Execution {
             && self.config == other.config
             && self.parameters == other.parameters
             && self.state_key() == other.state_key()
+            && self.steps == other.steps
     }
 }
 
@@ -365,12 +411,15 @@ impl std::hash::Hash for Execution {
         // their hash is computed then, not on every call.
         state.write_u64(self.fixed_hash);
         self.state_key().hash(state);
+        self.steps.hash_into(&self.runbook, state);
     }
 }
 
+/// Every field that changes after the start, records aside (compared
+/// directly, hashed through their remembered hashes).
 type StateKey<'a> = (
     (Status, Mode, Option<SimTime>, Option<SimTime>),
-    (&'a BTreeMap<String, Value>, &'a Records),
+    &'a BTreeMap<String, Value>,
     (
         &'a [Active],
         &'a [LoopFrame],
@@ -385,7 +434,7 @@ impl Execution {
     fn state_key(&self) -> StateKey<'_> {
         (
             (self.status, self.mode, self.start_time, self.end_time),
-            (&self.variables, &self.steps),
+            &self.variables,
             (
                 &self.active,
                 &self.loops,
@@ -494,9 +543,9 @@ impl Execution {
             .find(|a| a.exec == slot)
             .and_then(|a| approver_decisions(&a.phase));
         match decisions {
-            Some(decisions) => {
+            Some((approvers, decisions)) => {
                 let mut shown = record.clone();
-                shown.outputs.insert("ApproverDecisions".into(), decisions);
+                shown.outputs.insert_decisions(approvers, decisions);
                 std::borrow::Cow::Owned(shown)
             }
             None => std::borrow::Cow::Borrowed(record),
@@ -950,8 +999,8 @@ impl Execution {
         // Every change to the record at once: one copy-on-write check.
         let se = &mut self.steps[exec];
         se.end_time = Some(now);
-        if let Some(decisions) = decisions {
-            se.outputs.insert("ApproverDecisions".into(), decisions);
+        if let Some((approvers, decisions)) = decisions {
+            se.outputs.insert_decisions(approvers, decisions);
         }
         match &end {
             StepEnd::Failed {
@@ -1014,17 +1063,23 @@ impl Execution {
         }
     }
 
+    /// Step `a`, taken off the active stack before it finished, ends
+    /// `Cancelled`; an approval keeps the decisions it had.
+    pub(crate) fn cancel_popped(&mut self, a: &Active, now: SimTime, ev: &mut Vec<Event>) {
+        let decisions = approver_decisions(&a.phase);
+        let se = &mut self.steps[a.exec];
+        se.end_time = Some(now);
+        if let Some((approvers, decisions)) = decisions {
+            se.outputs.insert_decisions(approvers, decisions);
+        }
+        record_status(se, Status::Cancelled, ev);
+    }
+
     /// End the run: cancelled, aborted with `aborted`, or finished.
     pub(crate) fn end_run(&mut self, aborted: Option<Status>, now: SimTime, ev: &mut Vec<Event>) {
         while let Some(a) = self.active.pop() {
             if !self.steps[a.exec].status.is_terminal() {
-                let decisions = approver_decisions(&a.phase);
-                let se = &mut self.steps[a.exec];
-                se.end_time = Some(now);
-                if let Some(decisions) = decisions {
-                    se.outputs.insert("ApproverDecisions".into(), decisions);
-                }
-                record_status(se, Status::Cancelled, ev);
+                self.cancel_popped(&a, now, ev);
             }
         }
         self.loops.clear();
@@ -1063,7 +1118,17 @@ impl Execution {
             && self.steps[exec].attempts < route.max_attempts
             && self.cancel_deadline.is_none()
         {
-            self.steps[exec].attempts += 1;
+            let decisions = self
+                .active
+                .last()
+                .and_then(|a| approver_decisions(&a.phase));
+            let se = &mut self.steps[exec];
+            se.attempts += 1;
+            if let Some((approvers, decisions)) = decisions {
+                // An approval tried again shows the last attempt's decisions
+                // until the next attempt has its own.
+                se.outputs.insert_decisions(approvers, decisions);
+            }
             // Every attempt gets the same time-out as the first one.
             if let Some(a) = self.active.last_mut() {
                 a.deadline = attempt_deadline(route, now);
@@ -1133,8 +1198,7 @@ impl Execution {
         // loop's own deadline is the one due.
         while self.active.len() > pos + 1 {
             if let Some(inner) = self.active.pop() {
-                self.steps[inner.exec].end_time = Some(at);
-                self.set_step_status(inner.exec, Status::Cancelled, ev);
+                self.cancel_popped(&inner, at, ev);
             }
             self.loops.pop();
         }
@@ -1258,33 +1322,18 @@ fn attempt_deadline(route: Route, now: SimTime) -> Option<SimTime> {
     })
 }
 
-/// The `ApproverDecisions` output of an approval's decisions so far, in
-/// the order they were made; `None` for any other phase, or before the
-/// first decision.
-fn approver_decisions(phase: &Phase) -> Option<Value> {
-    let Phase::Approval {
-        approvers,
-        decisions,
-        ..
-    } = phase
-    else {
-        return None;
-    };
-    if decisions.is_empty() {
-        return None;
+/// An approval's decisions so far, with its approvers: what its
+/// `ApproverDecisions` output shows. `None` for any other phase, or before
+/// the first decision.
+fn approver_decisions(phase: &Phase) -> Option<(Arc<[String]>, Vec<Decision>)> {
+    match phase {
+        Phase::Approval {
+            approvers,
+            decisions,
+            ..
+        } if !decisions.is_empty() => Some((Arc::clone(approvers), decisions.clone())),
+        _ => None,
     }
-    Some(Value::Array(
-        decisions
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "Approver": approvers.get(d.approver),
-                    "ApprovalStatus": if d.approve { "Approve" } else { "Reject" },
-                    "ApprovalDecisionTime": d.at.to_rfc3339(),
-                })
-            })
-            .collect(),
-    ))
 }
 
 /// One shared empty map: the parameters of an execution that has none, the

@@ -18,6 +18,7 @@ mod environment;
 mod hashing;
 mod ids;
 mod machine;
+mod outputs;
 mod signals;
 mod status;
 mod types;

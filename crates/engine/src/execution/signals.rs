@@ -33,6 +33,10 @@ pub fn principal_matches(approver: &str, principal: &str) -> bool {
             || principal == approver;
     }
     // arn:aws:iam::ACCOUNT:role/NAME  ~  arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
+    // (a quick look first: most callers are users, not role sessions).
+    if !principal.contains(":assumed-role/") {
+        return false;
+    }
     let role = approver
         .split_once(":role/")
         .map(|(prefix, name)| (prefix.rsplit(':').nth(1), name));
@@ -268,8 +272,7 @@ impl Execution {
         };
         while self.active.len() > pos + 1 {
             if let Some(inner) = self.active.pop() {
-                self.steps[inner.exec].end_time = Some(now);
-                self.set_step_status(inner.exec, Status::Cancelled, ev);
+                self.cancel_popped(&inner, now, ev);
             }
             self.loops.pop();
         }
@@ -336,8 +339,7 @@ impl Execution {
                     execution_id: *execution_id,
                 });
             }
-            self.steps[a.exec].end_time = Some(now);
-            self.set_step_status(a.exec, Status::Cancelled, ev);
+            self.cancel_popped(&a, now, ev);
         }
         self.loops.clear();
         match workflow {

@@ -3,6 +3,7 @@
 //! events, and the step execution records the API shows.
 
 use super::ids::Id;
+pub use super::outputs::Outputs;
 use super::status::{FailureStage, FailureType, Mode, SignalType, Status, StopType};
 use crate::clock::SimTime;
 use serde_json::Value;
@@ -260,91 +261,6 @@ pub struct ParentStepDetails {
     pub iteration: u32,
     /// The iterator value (for-each loops).
     pub iterator_value: Option<String>,
-}
-
-/// A step's typed outputs, by name: a vector kept sorted by name (a step
-/// has a handful of outputs; a B-tree's first node alone would be ~600
-/// bytes for every waiting approval). Iterates in name order.
-///
-/// ```
-/// use ssm_runbook_engine::execution::Outputs;
-/// use serde_json::json;
-/// let mut o = Outputs::default();
-/// o.insert("b".into(), json!(2));
-/// o.insert("a".into(), json!(1));
-/// o.insert("b".into(), json!(3));
-/// assert_eq!(o.get("b"), Some(&json!(3)));
-/// assert_eq!(o.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Outputs(Vec<(String, Value)>);
-
-impl Outputs {
-    /// The value of output `name`.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.find(name).ok().map(|i| &self.0[i].1)
-    }
-
-    /// Set output `name`; gives the value it replaced.
-    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
-        match self.find(&name) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
-            Err(i) => {
-                // A handful of outputs: grow one at a time, not by doubling.
-                self.0.reserve_exact(1);
-                self.0.insert(i, (name, value));
-                None
-            }
-        }
-    }
-
-    /// Whether output `name` is set.
-    pub fn contains_key(&self, name: &str) -> bool {
-        self.find(name).is_ok()
-    }
-
-    /// Every output, in name order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &Value)> + ExactSizeIterator {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    /// How many outputs are set.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether no output is set.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn find(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
-    }
-}
-
-impl Extend<(String, Value)> for Outputs {
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, items: I) {
-        for (k, v) in items {
-            self.insert(k, v);
-        }
-    }
-}
-
-impl FromIterator<(String, Value)> for Outputs {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(items: I) -> Self {
-        let mut o = Outputs::default();
-        o.extend(items);
-        o
-    }
-}
-
-impl IntoIterator for Outputs {
-    type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
-    }
 }
 
 /// One step execution, as `StepExecution` shows it.

@@ -1,0 +1,262 @@
+//! A step execution's outputs ([`Outputs`]), and the one output kept as
+//! data instead of JSON: an approval's `ApproverDecisions`, rendered only
+//! when something reads it.
+//!
+//! The model checker clones, compares and hashes step records in every
+//! state it visits; an approval's decisions as JSON (an object per
+//! decision, with text keys and a formatted time) cost more there than the
+//! rest of the record. Here they stay a few integers, and the JSON is made
+//! once, on first read. This module must not decide anything about
+//! approvals: it only stores and shows what the engine recorded.
+
+use super::machine::Decision;
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+
+/// A step's typed outputs, by name: a vector kept sorted by name (a step
+/// has a handful of outputs; a B-tree's first node alone would be ~600
+/// bytes for every waiting approval). Iterates in name order.
+///
+/// ```
+/// use ssm_runbook_engine::execution::Outputs;
+/// use serde_json::json;
+/// let mut o = Outputs::default();
+/// o.insert("b".into(), json!(2));
+/// o.insert("a".into(), json!(1));
+/// o.insert("b".into(), json!(3));
+/// assert_eq!(o.get("b"), Some(&json!(3)));
+/// assert_eq!(o.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Outputs(Vec<(String, Output)>);
+
+/// One output's value: JSON, or an approval's decisions shown as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Output {
+    Value(Value),
+    Decisions(Box<Decisions>),
+}
+
+/// `ApproverDecisions` as data, with its JSON made on first read.
+#[derive(Debug, Clone)]
+struct Decisions {
+    approvers: Arc<[String]>,
+    decisions: Vec<Decision>,
+    shown: OnceLock<Value>,
+}
+
+impl PartialEq for Decisions {
+    fn eq(&self, other: &Self) -> bool {
+        // The JSON is a function of the data.
+        self.decisions == other.decisions && self.approvers == other.approvers
+    }
+}
+
+impl Eq for Decisions {}
+
+impl std::hash::Hash for Decisions {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.approvers.hash(state);
+        self.decisions.hash(state);
+    }
+}
+
+impl Decisions {
+    fn value(&self) -> &Value {
+        self.shown
+            .get_or_init(|| render(&self.approvers, &self.decisions))
+    }
+}
+
+/// `ApproverDecisions`: one `{Approver, ApprovalStatus, ApprovalDecisionTime}`
+/// object per decision, in the order they were made.
+fn render(approvers: &[String], decisions: &[Decision]) -> Value {
+    Value::Array(
+        decisions
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "Approver": approvers.get(d.approver),
+                    "ApprovalStatus": if d.approve { "Approve" } else { "Reject" },
+                    "ApprovalDecisionTime": d.at.to_rfc3339(),
+                })
+            })
+            .collect(),
+    )
+}
+
+impl Output {
+    fn value(&self) -> &Value {
+        match self {
+            Output::Value(v) => v,
+            Output::Decisions(d) => d.value(),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Output::Value(v) => v,
+            Output::Decisions(d) => match d.shown.into_inner() {
+                Some(v) => v,
+                None => render(&d.approvers, &d.decisions),
+            },
+        }
+    }
+}
+
+impl Outputs {
+    /// The value of output `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.find(name).ok().map(|i| self.0[i].1.value())
+    }
+
+    /// Set output `name`; gives the value it replaced.
+    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
+        self.set(name, Output::Value(value)).map(Output::into_value)
+    }
+
+    /// Set `ApproverDecisions` to these decisions among `approvers`.
+    pub(crate) fn insert_decisions(&mut self, approvers: Arc<[String]>, decisions: Vec<Decision>) {
+        let decisions = Decisions {
+            approvers,
+            decisions,
+            shown: OnceLock::new(),
+        };
+        self.set(
+            "ApproverDecisions".into(),
+            Output::Decisions(Box::new(decisions)),
+        );
+    }
+
+    fn set(&mut self, name: String, value: Output) -> Option<Output> {
+        match self.find(&name) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                // A handful of outputs: grow one at a time, not by doubling.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    /// Whether output `name` is set.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    /// Every output, in name order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &Value)> + ExactSizeIterator {
+        self.0.iter().map(|(k, v)| (k, v.value()))
+    }
+
+    /// How many outputs are set.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no output is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+}
+
+impl Extend<(String, Value)> for Outputs {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, items: I) {
+        for (k, v) in items {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl FromIterator<(String, Value)> for Outputs {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(items: I) -> Self {
+        let mut o = Outputs::default();
+        o.extend(items);
+        o
+    }
+}
+
+impl IntoIterator for Outputs {
+    type Item = (String, Value);
+    type IntoIter = IntoIter;
+    fn into_iter(self) -> IntoIter {
+        IntoIter(self.0.into_iter())
+    }
+}
+
+/// The outputs of an [`Outputs`], by value, in name order.
+#[derive(Debug)]
+pub struct IntoIter(std::vec::IntoIter<(String, Output)>);
+
+impl Iterator for IntoIter {
+    type Item = (String, Value);
+    fn next(&mut self) -> Option<(String, Value)> {
+        self.0.next().map(|(k, v)| (k, v.into_value()))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SimTime;
+
+    fn decisions() -> (Arc<[String]>, Vec<Decision>) {
+        let approvers: Arc<[String]> = Arc::from(["alice".to_owned(), "bob".to_owned()]);
+        let made = vec![
+            Decision {
+                approver: 1,
+                approve: true,
+                at: SimTime(1000),
+            },
+            Decision {
+                approver: 0,
+                approve: false,
+                at: SimTime(2000),
+            },
+        ];
+        (approvers, made)
+    }
+
+    #[test]
+    fn decisions_read_as_their_json_in_decision_order() {
+        let (approvers, made) = decisions();
+        let mut o = Outputs::default();
+        o.insert("ApprovalStatus".into(), Value::from("Rejected"));
+        o.insert_decisions(approvers, made);
+        let expected = serde_json::json!([
+            {"Approver": "bob", "ApprovalStatus": "Approve", "ApprovalDecisionTime": "1970-01-01T00:00:01Z"},
+            {"Approver": "alice", "ApprovalStatus": "Reject", "ApprovalDecisionTime": "1970-01-01T00:00:02Z"},
+        ]);
+        assert_eq!(o.get("ApproverDecisions"), Some(&expected));
+        let names: Vec<&str> = o.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["ApprovalStatus", "ApproverDecisions"]);
+        let owned: Vec<(String, Value)> = o.clone().into_iter().collect();
+        assert_eq!(owned[1], ("ApproverDecisions".to_owned(), expected.clone()));
+        // Replacing it gives back its JSON.
+        assert_eq!(
+            o.insert("ApproverDecisions".into(), Value::Null),
+            Some(expected)
+        );
+    }
+
+    #[test]
+    fn equal_decisions_are_equal_and_hash_alike_read_or_not() {
+        let (approvers, made) = decisions();
+        let mut read = Outputs::default();
+        read.insert_decisions(Arc::clone(&approvers), made.clone());
+        let _ = read.get("ApproverDecisions");
+        let mut unread = Outputs::default();
+        unread.insert_decisions(approvers, made);
+        assert_eq!(read, unread);
+        let hash = |o: &Outputs| crate::execution::hashing::hash_of(o);
+        assert_eq!(hash(&read), hash(&unread));
+    }
+}
