@@ -68,8 +68,9 @@ impl stateright::Model for Stateright {
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
         let mut world = last.0.clone();
-        self.0.apply(&mut world, &action).ok()?;
-        Some((world, action.at))
+        let at = action.at;
+        self.0.apply_owned(&mut world, action).ok()?;
+        Some((world, at))
     }
 
     // Stateright stops once every property is decided; an `always` that

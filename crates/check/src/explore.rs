@@ -425,7 +425,8 @@ impl Checker {
                     }
                     (_, None) => break,
                 };
-                if self.model.apply(&mut next, &m).is_err() {
+                let at = m.at;
+                if self.model.apply_owned(&mut next, m).is_err() {
                     if self.builtins.no_internal_error && builtin_found[1].is_none() {
                         builtin_found[1] = Some(Found {
                             node,
@@ -434,7 +435,6 @@ impl Checker {
                     }
                     continue;
                 }
-                let at = m.at;
                 let memory = remember(memory, &next);
                 if !visited.insert(fingerprint(&next, at, memory)) {
                     continue;

@@ -325,6 +325,12 @@ impl Model {
     /// cancelled, and report ended children to their parents. A refused
     /// move changes nothing.
     pub fn apply(&self, world: &mut World, m: &Move) -> Result<(), Refusal> {
+        self.apply_owned(world, m.clone())
+    }
+
+    /// [`Self::apply`], taking the move: its input goes to the execution
+    /// without a copy (what the explorer does with each move it generated).
+    pub fn apply_owned(&self, world: &mut World, m: Move) -> Result<(), Refusal> {
         let Some(ex) = world.execution_mut(m.target) else {
             return Err(Refusal {
                 exception: ssm_runbook_engine::execution::Exception::UnknownRequest,
@@ -333,7 +339,7 @@ impl Model {
         };
         // One event buffer per thread, reused by every move.
         let mut events = EVENTS.with(|buffer| std::mem::take(&mut *buffer.borrow_mut()));
-        let applied = ex.apply_into(m.input.clone(), m.at, &mut events);
+        let applied = ex.apply_into(m.input, m.at, &mut events);
         if applied.is_ok() {
             self.handle(world, m.target, events.drain(..), m.at);
             self.child_done(world, m.target, m.at);

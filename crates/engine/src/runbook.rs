@@ -315,6 +315,11 @@ pub struct FlatStep {
     /// The inputs, when no value holds a `{{ }}` placeholder and the action
     /// evaluates none lazily: every run of the step shares this map.
     pub static_inputs: Option<crate::execution::Inputs>,
+    /// Whether the inputs, though they hold placeholders, refer only to
+    /// what is fixed once an execution starts (parameters, the execution's
+    /// id, account, region and partition): each execution resolves them
+    /// once, when it starts, and every run of the step shares the result.
+    pub start_fixed: bool,
     /// Where the step goes and how it is retried, resolved when compiled.
     pub route: Route,
 }
@@ -371,6 +376,29 @@ fn has_placeholder(value: &serde_json::Value) -> bool {
         serde_json::Value::Array(items) => items.iter().any(has_placeholder),
         serde_json::Value::Object(map) => map.values().any(has_placeholder),
         _ => false,
+    }
+}
+
+/// Whether every placeholder in `value` reads something fixed when an
+/// execution starts: a parameter, `automation:EXECUTION_ID`, or the
+/// account, region or partition (not the date, outputs or variables).
+fn fixed_at_start(value: &serde_json::Value) -> bool {
+    use crate::template::Reference;
+    match value {
+        serde_json::Value::String(s) if s.contains("{{") => crate::template::placeholders(s)
+            .is_ok_and(|found| {
+                found.iter().all(|p| match &p.reference {
+                    Reference::Parameter(_) => true,
+                    Reference::Automation(name) => name == "EXECUTION_ID",
+                    Reference::Global(name) => {
+                        matches!(name.as_str(), "ACCOUNT_ID" | "REGION" | "AWS_PARTITION")
+                    }
+                    _ => false,
+                })
+            }),
+        serde_json::Value::Array(items) => items.iter().all(fixed_at_start),
+        serde_json::Value::Object(map) => map.values().all(fixed_at_start),
+        _ => true,
     }
 }
 
@@ -513,6 +541,8 @@ impl Runbook {
                             .collect(),
                     )
                 });
+            let start_fixed =
+                static_inputs.is_none() && !lazy && step.raw_inputs.values().all(fixed_at_start);
             self.steps.push(FlatStep {
                 step: step.clone(),
                 parent,
@@ -522,6 +552,7 @@ impl Runbook {
                 name,
                 action_name: Arc::from(step.action.name()),
                 static_inputs,
+                start_fixed,
                 route: Route::default(),
             });
             if let Action::Loop(l) = &step.action {

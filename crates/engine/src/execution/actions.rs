@@ -109,14 +109,42 @@ impl Execution {
         ExecScope { ex: self, now }
     }
 
+    /// The inputs of the steps whose inputs read only what is fixed once
+    /// the execution has started (`start_fixed`), resolved now; `None` for
+    /// the other steps, and for one whose inputs do not resolve (its run
+    /// will resolve them again, and fail as it would have).
+    pub(crate) fn resolve_fixed_inputs(&self, now: SimTime) -> Arc<[Option<Inputs>]> {
+        let steps = self.runbook.steps();
+        if !steps.iter().any(|flat| flat.start_fixed) {
+            return Arc::from([]);
+        }
+        let scope = self.scope(now);
+        steps
+            .iter()
+            .map(|flat| {
+                if !flat.start_fixed {
+                    return None;
+                }
+                let resolved: Result<BTreeMap<String, Value>, _> = flat
+                    .step
+                    .raw_inputs
+                    .iter()
+                    .map(|(key, raw)| Ok((key.clone(), interpolate::resolve(raw, &scope)?)))
+                    .collect::<Result<_, interpolate::Unresolved>>();
+                resolved.ok().map(Arc::new)
+            })
+            .collect()
+    }
+
     /// Resolve the step's inputs, except the parts evaluated lazily
     /// (branch choices, loop conditions), and record them on the step.
     fn resolve_inputs(&mut self, exec: usize, now: SimTime) -> Result<Inputs, StepEnd> {
-        let flat = self.runbook.step(self.steps[exec].step);
-        if flat.static_inputs.is_some() {
+        let ix = self.steps[exec].step;
+        if self.shared_inputs(ix).is_some() {
             // The record was made with them (`begin_step`).
             return Ok(Arc::clone(&self.steps[exec].inputs));
         }
+        let flat = self.runbook.step(ix);
         let step = &flat.step;
         let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
         let mut resolved = BTreeMap::new();
@@ -334,7 +362,7 @@ impl Execution {
         self.set_phase(Phase::Approval {
             approvers: approvers.into(),
             min,
-            decisions: Vec::new(),
+            decisions: Arc::from([]),
         });
         self.steps[exec]
             .outputs

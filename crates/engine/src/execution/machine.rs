@@ -106,7 +106,9 @@ pub(crate) enum Phase {
     Approval {
         approvers: Arc<[String]>,
         min: u32,
-        decisions: Vec<Decision>,
+        /// In the order they were made (shared: a clone of the execution
+        /// copies a pointer; a decision makes a new list).
+        decisions: Arc<[Decision]>,
     },
     /// `aws:pause` waiting for Resume.
     Paused,
@@ -119,7 +121,7 @@ pub(crate) enum Phase {
 }
 
 /// One approver's decision.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Decision {
     /// Index into the step's approvers (at most 10).
     pub approver: usize,
@@ -194,6 +196,11 @@ pub struct Execution {
     pub(crate) start_time: Option<SimTime>,
     pub(crate) end_time: Option<SimTime>,
     pub(crate) parameters: Arc<BTreeMap<String, Value>>,
+    /// Per step, its inputs resolved when the execution started, for the
+    /// steps whose inputs read only what is fixed then
+    /// ([`crate::runbook::FlatStep::start_fixed`]). A function of the
+    /// runbook, configuration and parameters: not compared or hashed.
+    pub(crate) fixed_inputs: Arc<[Option<Inputs>]>,
     pub(crate) variables: BTreeMap<String, Value>,
     pub(crate) steps: Records,
     pub(crate) active: Vec<Active>,
@@ -248,12 +255,12 @@ impl Slot {
         *self.hash.get_mut() = 0;
     }
 
-    fn hash(&self, runbook: &Runbook) -> u64 {
+    fn hash(&self, runbook: &Runbook, fixed: &[Option<Inputs>]) -> u64 {
         match self.hash.load(Ordering::Relaxed) {
             0 => {
                 // Fixed keys: the same record always hashes the same.
                 let h = match &self.record {
-                    Some(record) => record_hash(record, runbook),
+                    Some(record) => record_hash(record, runbook, fixed),
                     None => 0,
                 }
                 .max(1);
@@ -321,20 +328,26 @@ impl Eq for Records {}
 
 impl Records {
     /// Hash the records into `state`, each by its remembered hash.
-    fn hash_into<H: std::hash::Hasher>(&self, runbook: &Runbook, state: &mut H) {
+    fn hash_into<H: std::hash::Hasher>(
+        &self,
+        runbook: &Runbook,
+        fixed: &[Option<Inputs>],
+        state: &mut H,
+    ) {
         state.write_usize(self.slots.len());
         for slot in &self.slots {
-            state.write_u64(slot.hash(runbook));
+            state.write_u64(slot.hash(runbook, fixed));
         }
     }
 }
 
 /// A record's hash: every field that can differ between two records of the
-/// same step. Its name and action follow from the step, and so do inputs
-/// shared with the runbook (a step with placeholder-free inputs always
-/// runs with the runbook's map), so those are not hashed again each time:
-/// records equal as values still hash alike.
-fn record_hash(record: &StepExecution, runbook: &Runbook) -> u64 {
+/// same step. Its name and action follow from the step, and so do shared
+/// inputs (a step with placeholder-free inputs always runs with the
+/// runbook's map, one whose inputs were resolved at the start with that
+/// map), so those are not hashed again each time: records equal as values
+/// still hash alike.
+fn record_hash(record: &StepExecution, runbook: &Runbook, fixed: &[Option<Inputs>]) -> u64 {
     use std::hash::Hash;
     let StepExecution {
         id,
@@ -360,7 +373,8 @@ fn record_hash(record: &StepExecution, runbook: &Runbook) -> u64 {
         .steps()
         .get(*step)
         .and_then(|flat| flat.static_inputs.as_ref())
-        .is_some_and(|fixed| Arc::ptr_eq(fixed, inputs));
+        .or_else(|| fixed.get(*step).and_then(Option::as_ref))
+        .is_some_and(|shared| Arc::ptr_eq(shared, inputs));
     if !shared {
         inputs.hash(&mut h);
     }
@@ -411,7 +425,8 @@ impl std::hash::Hash for Execution {
         // their hash is computed then, not on every call.
         state.write_u64(self.fixed_hash);
         self.state_key().hash(state);
-        self.steps.hash_into(&self.runbook, state);
+        self.steps
+            .hash_into(&self.runbook, &self.fixed_inputs, state);
     }
 }
 
@@ -460,6 +475,7 @@ impl Execution {
             start_time: None,
             end_time: None,
             parameters,
+            fixed_inputs: Arc::from([]),
             variables: BTreeMap::new(),
             steps: Records::default(),
             active: Vec::new(),
@@ -566,6 +582,17 @@ impl Execution {
         self.runbook
             .main_position(ix)
             .is_some_and(|slot| self.steps.is_pending(slot))
+    }
+
+    /// The inputs every run of step `ix` shares, if they are fixed: the
+    /// runbook's when they hold no placeholder, else those resolved at the
+    /// start when they read only what was fixed then.
+    pub(crate) fn shared_inputs(&self, ix: usize) -> Option<&Inputs> {
+        self.runbook
+            .step(ix)
+            .static_inputs
+            .as_ref()
+            .or_else(|| self.fixed_inputs.get(ix).and_then(Option::as_ref))
     }
 
     /// The `Pending` record of the main step in empty `slot`, with the id
@@ -778,6 +805,7 @@ impl Execution {
             Arc::new(parameters)
         };
         self.fixed_hash = super::hashing::hash_of(&(&*self.config, &*self.parameters));
+        self.fixed_inputs = self.resolve_fixed_inputs(now);
         self.mode = mode;
         self.start_time = Some(now);
         for (name, var) in &self.runbook.document.variables {
@@ -918,8 +946,9 @@ impl Execution {
             Some(slot) => self.main_step_id(slot),
             None => self.ids.next_id(),
         };
-        // Inputs without placeholders are the runbook's, shared from the start.
-        let inputs = match &self.runbook.step(ix).static_inputs {
+        // Inputs without placeholders are the runbook's, and those fixed
+        // at the start were resolved then: either is shared.
+        let inputs = match self.shared_inputs(ix) {
             Some(inputs) => Arc::clone(inputs),
             None => empty_map(),
         };
@@ -991,7 +1020,7 @@ impl Execution {
             FailureRoute::Step(n) => Some(Successor::Step(n)),
         };
         let valid_next_steps = match (&end, status) {
-            (StepEnd::Cancelled, _) => Some(Arc::from([])),
+            (StepEnd::Cancelled, _) => Some(no_next_steps()),
             (_, Status::Success) => self.target_names(success_target),
             _ => failure_target.and_then(|t| self.target_names(t)),
         };
@@ -1322,18 +1351,27 @@ fn attempt_deadline(route: Route, now: SimTime) -> Option<SimTime> {
     })
 }
 
+/// An approval's listed approvers.
+type Approvers = Arc<[String]>;
+
 /// An approval's decisions so far, with its approvers: what its
 /// `ApproverDecisions` output shows. `None` for any other phase, or before
 /// the first decision.
-fn approver_decisions(phase: &Phase) -> Option<(Arc<[String]>, Vec<Decision>)> {
+fn approver_decisions(phase: &Phase) -> Option<(Approvers, Arc<[Decision]>)> {
     match phase {
         Phase::Approval {
             approvers,
             decisions,
             ..
-        } if !decisions.is_empty() => Some((Arc::clone(approvers), decisions.clone())),
+        } if !decisions.is_empty() => Some((Arc::clone(approvers), Arc::clone(decisions))),
         _ => None,
     }
+}
+
+/// The `ValidNextSteps` of a cancelled step: none, shared.
+fn no_next_steps() -> Arc<[Arc<str>]> {
+    static NONE: LazyLock<Arc<[Arc<str>]>> = LazyLock::new(|| Arc::from([]));
+    Arc::clone(&NONE)
 }
 
 /// One shared empty map: the parameters of an execution that has none, the

@@ -41,7 +41,7 @@ enum Output {
 #[derive(Debug, Clone)]
 struct Decisions {
     approvers: Arc<[String]>,
-    decisions: Vec<Decision>,
+    decisions: Arc<[Decision]>,
     shown: OnceLock<Value>,
 }
 
@@ -116,7 +116,11 @@ impl Outputs {
     }
 
     /// Set `ApproverDecisions` to these decisions among `approvers`.
-    pub(crate) fn insert_decisions(&mut self, approvers: Arc<[String]>, decisions: Vec<Decision>) {
+    pub(crate) fn insert_decisions(
+        &mut self,
+        approvers: Arc<[String]>,
+        decisions: Arc<[Decision]>,
+    ) {
         let decisions = Decisions {
             approvers,
             decisions,
@@ -208,9 +212,9 @@ mod tests {
     use super::*;
     use crate::clock::SimTime;
 
-    fn decisions() -> (Arc<[String]>, Vec<Decision>) {
+    fn decisions() -> (Arc<[String]>, Arc<[Decision]>) {
         let approvers: Arc<[String]> = Arc::from(["alice".to_owned(), "bob".to_owned()]);
-        let made = vec![
+        let made = Arc::from([
             Decision {
                 approver: 1,
                 approve: true,
@@ -221,7 +225,7 @@ mod tests {
                 approve: false,
                 at: SimTime(2000),
             },
-        ];
+        ]);
         (approvers, made)
     }
 

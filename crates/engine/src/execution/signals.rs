@@ -153,11 +153,12 @@ impl Execution {
         if let Some(Phase::Approval { decisions, .. }) =
             self.active.last_mut().map(|a| &mut a.phase)
         {
-            decisions.push(Decision {
+            let decision = Decision {
                 approver: index,
                 approve,
                 at: now,
-            });
+            };
+            *decisions = decisions.iter().copied().chain([decision]).collect();
         }
         if !approve || approvals >= min as usize {
             self.steps[exec].outputs.insert(
