@@ -213,19 +213,46 @@ pub fn resolve_inputs(
         .collect()
 }
 
+/// Where in the value being resolved: a path made only when an error
+/// needs it, so that resolving allocates nothing for the places it passes.
+#[derive(Clone, Copy)]
+enum Trail<'a> {
+    Root(&'a Path),
+    Key(&'a Trail<'a>, &'a str),
+    Index(&'a Trail<'a>, usize),
+}
+
+impl Trail<'_> {
+    fn path(&self) -> Path {
+        match self {
+            Trail::Root(base) => (*base).clone(),
+            Trail::Key(up, key) => up.path().key(*key),
+            Trail::Index(up, i) => up.path().index(*i),
+        }
+    }
+}
+
 fn resolve_at(value: &Value, scope: &dyn Scope, at: &Path) -> Result<Value, Unresolved> {
+    resolve_in(value, scope, &Trail::Root(at))
+}
+
+fn resolve_in(value: &Value, scope: &dyn Scope, at: &Trail<'_>) -> Result<Value, Unresolved> {
     match value {
         Value::String(text) => resolve_string(text, scope, at),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let here = at.index(i);
-                match item.as_str().and_then(template::whole) {
+                let here = Trail::Index(at, i);
+                match item
+                    .as_str()
+                    .filter(|t| t.contains("{{"))
+                    .and_then(template::whole)
+                {
                     Some(reference) => match fetch(&reference, scope, &here)? {
                         Value::Array(spliced) => out.extend(spliced),
                         other => out.push(other),
                     },
-                    None => out.push(resolve_at(item, scope, &here)?),
+                    None => out.push(resolve_in(item, scope, &here)?),
                 }
             }
             Ok(Value::Array(out))
@@ -233,7 +260,7 @@ fn resolve_at(value: &Value, scope: &dyn Scope, at: &Path) -> Result<Value, Unre
         Value::Object(map) => {
             let mut out = serde_json::Map::with_capacity(map.len());
             for (k, v) in map {
-                out.insert(k.clone(), resolve_at(v, scope, &at.key(k))?);
+                out.insert(k.clone(), resolve_in(v, scope, &Trail::Key(at, k))?);
             }
             Ok(Value::Object(out))
         }
@@ -241,13 +268,16 @@ fn resolve_at(value: &Value, scope: &dyn Scope, at: &Path) -> Result<Value, Unre
     }
 }
 
-fn resolve_string(text: &str, scope: &dyn Scope, at: &Path) -> Result<Value, Unresolved> {
+fn resolve_string(text: &str, scope: &dyn Scope, at: &Trail<'_>) -> Result<Value, Unresolved> {
+    if !text.contains("{{") {
+        return Ok(Value::String(text.to_owned()));
+    }
     if let Some(reference) = template::whole(text) {
         return fetch(&reference, scope, at);
     }
     let found = template::placeholders(text).map_err(|_| Unresolved {
         reference: nested_reference(text),
-        path: at.clone(),
+        path: at.path(),
         reason: Reason::Nested,
     })?;
     if found.is_empty() {
@@ -265,7 +295,7 @@ fn resolve_string(text: &str, scope: &dyn Scope, at: &Path) -> Result<Value, Unr
     Ok(Value::String(out))
 }
 
-fn fetch(reference: &Reference, scope: &dyn Scope, at: &Path) -> Result<Value, Unresolved> {
+fn fetch(reference: &Reference, scope: &dyn Scope, at: &Trail<'_>) -> Result<Value, Unresolved> {
     let reason = match reference {
         Reference::Ssm(_) => Reason::ParameterStore,
         _ => match lookup(reference, scope) {
@@ -275,7 +305,7 @@ fn fetch(reference: &Reference, scope: &dyn Scope, at: &Path) -> Result<Value, U
     };
     Err(Unresolved {
         reference: reference.clone(),
-        path: at.clone(),
+        path: at.path(),
         reason,
     })
 }
