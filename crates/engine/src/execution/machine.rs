@@ -189,7 +189,8 @@ pub(crate) enum StepEnd {
 pub struct Execution {
     pub(crate) runbook: Arc<Runbook>,
     pub(crate) config: Arc<ExecutionConfig>,
-    /// The hash of `config` and `parameters`, which change only at start.
+    /// The hash of `config` and `parameters`, which change only at start
+    /// (0 until then).
     pub(crate) fixed_hash: u64,
     pub(crate) status: Status,
     pub(crate) mode: Mode,
@@ -465,9 +466,10 @@ impl Execution {
     pub fn new(runbook: Arc<Runbook>, config: ExecutionConfig) -> Execution {
         let ids = IdGen::new(config.seed);
         let parameters = empty_map();
-        let fixed_hash = super::hashing::hash_of(&(&config, &*parameters));
         Execution {
-            fixed_hash,
+            // Hashed when the execution starts; until then every pending
+            // execution hashes its configuration alike (`Eq` compares it).
+            fixed_hash: 0,
             runbook,
             config: Arc::new(config),
             status: Status::Pending,
