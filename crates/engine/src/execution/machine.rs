@@ -573,7 +573,9 @@ impl Execution {
     /// The records of the steps that have run (or are running), in the
     /// order of [`Self::step_executions`], without the `Pending` main steps:
     /// borrowed, never built. What a caller that looks for statuses,
-    /// outputs or attempts of steps that ran wants, at no cost.
+    /// outputs or attempts of steps that ran wants, at no cost. (A waiting
+    /// approval's decisions so far are not in its record until it ends;
+    /// [`Self::step_executions`] shows them.)
     pub fn step_records(&self) -> impl DoubleEndedIterator<Item = &StepExecution> + '_ {
         self.steps.iter()
     }
