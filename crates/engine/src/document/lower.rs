@@ -816,10 +816,7 @@ impl Lowering<'_> {
                     at.key("action"),
                     format!("{name} is an AWS-internal action: it works only in AWS-owned runbooks and cannot be simulated"),
                 );
-                return Action::Internal {
-                    name,
-                    inputs: to_index_map(inputs),
-                };
+                return Action::Internal { name };
             }
             self.report(
                 Code::UnknownAction,
@@ -957,44 +954,21 @@ impl Lowering<'_> {
                 document_name: get("DocumentName").unwrap_or(Value::Null),
                 document_version: get("DocumentVersion"),
                 runtime_parameters: get("RuntimeParameters"),
-                other: inputs
-                    .iter()
-                    .filter(|(k, _)| {
-                        !matches!(
-                            k.as_str(),
-                            "DocumentName" | "DocumentVersion" | "RuntimeParameters"
-                        )
-                    })
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
             }),
             ActionKind::ExecuteAwsApi
             | ActionKind::AssertAwsResourceProperty
-            | ActionKind::WaitForAwsResourceProperty => {
-                let named = kind.inputs();
-                Action::Api(
-                    kind,
-                    ApiCall {
-                        service: get("Service").unwrap_or(Value::Null),
-                        api: get("Api").unwrap_or(Value::Null),
-                        property_selector: get("PropertySelector"),
-                        desired_values: get("DesiredValues"),
-                        parameters: inputs
-                            .iter()
-                            .filter(|(k, _)| !named.iter().any(|s| s.name == k.as_str()))
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    },
-                )
-            }
+            | ActionKind::WaitForAwsResourceProperty => Action::Api(
+                kind,
+                ApiCall {
+                    service: get("Service").unwrap_or(Value::Null),
+                    api: get("Api").unwrap_or(Value::Null),
+                    property_selector: get("PropertySelector"),
+                    desired_values: get("DesiredValues"),
+                },
+            ),
             ActionKind::ExecuteScript => {
                 self.script(inputs, path);
-                Action::External(
-                    kind,
-                    ExternalInputs {
-                        inputs: to_index_map(inputs),
-                    },
-                )
+                Action::External(kind)
             }
             ActionKind::ChangeInstanceState
             | ActionKind::CopyImage
@@ -1007,12 +981,7 @@ impl Lowering<'_> {
             | ActionKind::InvokeLambdaFunction
             | ActionKind::InvokeWebhook
             | ActionKind::RunCommand
-            | ActionKind::RunInstances => Action::External(
-                kind,
-                ExternalInputs {
-                    inputs: to_index_map(inputs),
-                },
-            ),
+            | ActionKind::RunInstances => Action::External(kind),
         }
     }
 
@@ -1141,12 +1110,7 @@ impl Lowering<'_> {
                     String::new()
                 }
             };
-            let rest: Map<String, Value> = map
-                .iter()
-                .filter(|(k, _)| k.as_str() != "NextStep")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if let Some(condition) = self.condition(&rest, &at, 0) {
+            if let Some(condition) = self.condition(map, Some("NextStep"), &at, 0) {
                 branch.choices.push(Choice {
                     next_step: next,
                     condition,
@@ -1156,12 +1120,16 @@ impl Lowering<'_> {
         branch
     }
 
+    /// The condition `map` states, leaving out the key `aside` (a choice's
+    /// `NextStep`) if given.
     fn condition(
         &mut self,
         map: &Map<String, Value>,
+        aside: Option<&str>,
         at: &Path,
         depth: usize,
     ) -> Option<Condition> {
+        let keys = || map.iter().filter(move |(k, _)| Some(k.as_str()) != aside);
         if depth > self.limits.max_nesting_depth {
             self.report(
                 Code::LimitExceeded,
@@ -1171,10 +1139,10 @@ impl Lowering<'_> {
             return None;
         }
         for combinator in ["And", "Or", "Not"] {
-            let Some(value) = map.get(combinator) else {
+            let Some(value) = map.get(combinator).filter(|_| aside != Some(combinator)) else {
                 continue;
             };
-            for key in map.keys().filter(|k| k.as_str() != combinator) {
+            for (key, _) in keys().filter(|(k, _)| k.as_str() != combinator) {
                 self.report(
                     Code::BranchChoice,
                     at.key(key),
@@ -1185,7 +1153,7 @@ impl Lowering<'_> {
             if combinator == "Not" {
                 let inner = self.object(value, &path, "the operand of Not")?;
                 return self
-                    .condition(inner, &path, depth + 1)
+                    .condition(inner, None, &path, depth + 1)
                     .map(|c| Condition::Not(Box::new(c)));
             }
             let Some(items) = value.as_array() else {
@@ -1209,7 +1177,7 @@ impl Lowering<'_> {
             let mut parts = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if let Some(inner) = self.object(item, &path.index(i), "a condition") {
-                    parts.extend(self.condition(inner, &path.index(i), depth + 1));
+                    parts.extend(self.condition(inner, None, &path.index(i), depth + 1));
                 }
             }
             return Some(if combinator == "And" {
@@ -1218,10 +1186,13 @@ impl Lowering<'_> {
                 Condition::Or(parts)
             });
         }
-        let variable = map.get("Variable").cloned();
+        let variable = map
+            .get("Variable")
+            .filter(|_| aside != Some("Variable"))
+            .cloned();
         let mut operator = None;
         let mut unsupported = false;
-        for (key, value) in map.iter().filter(|(k, _)| k.as_str() != "Variable") {
+        for (key, value) in keys().filter(|(k, _)| k.as_str() != "Variable") {
             match Operator::from_name(key) {
                 Some(op) if operator.is_none() => {
                     self.check_operand(op, value, &at.key(key));
@@ -1332,7 +1303,7 @@ impl Lowering<'_> {
         let loop_condition = condition_value.and_then(|v| {
             let cp = path.key("LoopCondition");
             let map = self.object(v, &cp, "LoopCondition")?;
-            self.condition(map, &cp, 0)
+            self.condition(map, None, &cp, 0)
         });
         let max_iterations = inputs.get("MaxIterations").cloned();
         if let Some(n) = max_iterations.as_ref().and_then(Value::as_i64) {
@@ -1455,8 +1426,4 @@ pub fn is_placeholder(value: &Value) -> bool {
     value
         .as_str()
         .is_some_and(|s| s.trim().starts_with("{{") && template::whole(s).is_some())
-}
-
-fn to_index_map(map: &Map<String, Value>) -> IndexMap<String, Value> {
-    map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
