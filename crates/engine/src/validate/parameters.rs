@@ -95,10 +95,7 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
     // A default built from placeholders ({{ssm:...}}, {{ global:... }},
     // other parameters) is only known at start; references are checked by
     // the references rules.
-    if default
-        .as_str()
-        .is_some_and(|text| template::placeholders(text).map_or(true, |f| !f.is_empty()))
-    {
+    if default.as_str().is_some_and(template::has_placeholder) {
         return;
     }
     let json_text = matches!(ty.value_type(), ValueType::StringMap | ValueType::MapList)
