@@ -589,7 +589,7 @@ impl Lowering<'_> {
             }
         }
         step.action = self.action(map, inputs.as_mut(), at, depth);
-        let is_loop = map.get("action").and_then(Value::as_str) == Some("aws:loop");
+        let is_loop = matches!(step.action, Action::Loop(_));
         step.raw_inputs = match inputs {
             Some(m) if is_loop => m.into_iter().filter(|(k, _)| k != "Steps").collect(),
             Some(m) => m,
@@ -789,9 +789,10 @@ impl Lowering<'_> {
         };
         let inputs_path = at.key("inputs");
         let mut empty = Map::new();
-        let inputs = match (inputs, step.get("inputs")) {
-            (Some(m), _) => m,
-            (None, Some(other)) => {
+        // The step's `inputs` is looked up only when it was not a mapping.
+        let inputs = match inputs.ok_or_else(|| step.get("inputs")) {
+            Ok(m) => m,
+            Err(Some(other)) => {
                 self.report(
                     Code::WrongType,
                     inputs_path.clone(),
@@ -799,7 +800,7 @@ impl Lowering<'_> {
                 );
                 &mut empty
             }
-            (None, None) => {
+            Err(None) => {
                 if name != "aws:pause" {
                     self.report(
                         Code::MissingInputs,

@@ -61,7 +61,7 @@ pub(super) fn check(
         }
     }
     for (name, parameter) in &doc.parameters {
-        let Some(default) = &parameter.default else {
+        let Some(default) = parameter.default.as_ref().filter(|d| any_open(d)) else {
             continue;
         };
         let mut found = Vec::new();
@@ -244,6 +244,17 @@ fn check_reference(
                 let _ = reader;
             }
         },
+    }
+}
+
+/// Whether any string in `value` holds `{{`: only then can it hold a
+/// placeholder.
+fn any_open(value: &Value) -> bool {
+    match value {
+        Value::String(s) => template::has_open(s),
+        Value::Array(items) => items.iter().any(any_open),
+        Value::Object(map) => map.values().any(any_open),
+        _ => false,
     }
 }
 
