@@ -76,6 +76,65 @@ impl Path {
     }
 }
 
+/// A path while a document is being walked: segments borrowed and chained
+/// on the stack, so extending it allocates nothing. [`Trail::to_path`]
+/// builds the owned [`Path`], for a report.
+///
+/// ```
+/// use ssm_runbook_engine::path::Trail;
+/// let steps = Trail::Root.key("mainSteps");
+/// let step = steps.index(3);
+/// assert_eq!(step.key("inputs").to_path().to_string(), "mainSteps[3].inputs");
+/// ```
+#[derive(Debug, Clone)]
+pub enum Trail<'a> {
+    /// The document root.
+    Root,
+    /// A mapping key below a trail.
+    Key(&'a Trail<'a>, &'a str),
+    /// A sequence index below a trail.
+    Index(&'a Trail<'a>, usize),
+}
+
+impl Trail<'_> {
+    /// This trail extended by a mapping key.
+    pub fn key<'b>(&'b self, key: &'b str) -> Trail<'b> {
+        Trail::Key(self, key)
+    }
+
+    /// This trail extended by a sequence index.
+    pub fn index(&self, index: usize) -> Trail<'_> {
+        Trail::Index(self, index)
+    }
+
+    /// The owned path.
+    pub fn to_path(&self) -> Path {
+        let mut depth = 0;
+        let mut at = self;
+        while let Trail::Key(up, _) | Trail::Index(up, _) = at {
+            depth += 1;
+            at = up;
+        }
+        let mut segments = Vec::with_capacity(depth);
+        let mut at = self;
+        loop {
+            match at {
+                Trail::Root => break,
+                Trail::Key(up, key) => {
+                    segments.push(Segment::Key((*key).to_owned()));
+                    at = up;
+                }
+                Trail::Index(up, index) => {
+                    segments.push(Segment::Index(*index));
+                    at = up;
+                }
+            }
+        }
+        segments.reverse();
+        Path(segments)
+    }
+}
+
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.is_empty() {

@@ -351,7 +351,7 @@ fn typed_default(p: &Parameter, default: &Value) -> Value {
         return default.clone();
     };
     if let Some(text) = default.as_str() {
-        let has_placeholder = template::placeholders(text).map_or(true, |f| !f.is_empty());
+        let has_placeholder = template::has_placeholder(text);
         if has_placeholder {
             return default.clone();
         }

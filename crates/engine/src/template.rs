@@ -85,34 +85,106 @@ pub struct TemplateError {
 /// assert!(placeholders("{{ {{ x }} }}").is_err());
 /// ```
 pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, TemplateError> {
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(open) = text[from..].find("{{").map(|i| i + from) {
-        let Some(close) = text[open + 2..].find("}}").map(|i| i + open + 2) else {
-            break;
-        };
-        let inner = text[open + 2..close].trim();
-        if let Some(nested) = inner.strip_prefix("{{") {
-            if is_reference_name(nested.trim()) {
-                return Err(TemplateError {
-                    message: format!(
-                        "nested placeholder '{}': SSM does not expand a placeholder inside another",
-                        &text[open..(close + 2).min(text.len())]
-                    ),
-                });
-            }
-        }
-        if is_reference_name(inner) {
-            found.push(Placeholder {
+    scan(text)
+        .map(|found| {
+            found.map(|(inner, range)| Placeholder {
                 reference: classify(inner),
-                range: open..close + 2,
-            });
-            from = close + 2;
-        } else {
-            from = open + 2;
+                range,
+            })
+        })
+        .collect()
+}
+
+/// Whether [`placeholders`] finds anything in `text`: a placeholder, or a
+/// nesting it rejects. Nothing is allocated.
+///
+/// ```
+/// use ssm_runbook_engine::template::has_placeholder;
+/// assert!(has_placeholder("i-{{ Id }}"));
+/// assert!(has_placeholder("{{ {{ x }} }}"));
+/// assert!(!has_placeholder("print(f'{{x + 1}}')"));
+/// ```
+pub fn has_placeholder(text: &str) -> bool {
+    scan(text).next().is_some()
+}
+
+/// Whether `text` holds `{{` at all: the cheap test before a scan.
+///
+/// ```
+/// use ssm_runbook_engine::template::has_open;
+/// assert!(has_open("a {{ b"));
+/// assert!(!has_open("{ {"));
+/// ```
+pub fn has_open(text: &str) -> bool {
+    find(text, 0, b"{{").is_some()
+}
+
+/// Where `pair` (two bytes) next occurs in `text` at or after `from`: a
+/// vectorised search for its first byte, then a look at the next.
+fn find(text: &str, from: usize, pair: &[u8; 2]) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        let found = at + memchr::memchr(pair[0], bytes.get(at..)?)?;
+        if bytes.get(found + 1) == Some(&pair[1]) {
+            return Some(found);
         }
+        at = found + 1;
     }
-    Ok(found)
+}
+
+/// Each placeholder of `text` as its trimmed inner text and the byte range
+/// of the whole `{{ ... }}`, in order; a nesting SSM rejects ends the scan
+/// with an error.
+fn scan(text: &str) -> Scan<'_> {
+    Scan {
+        text,
+        from: 0,
+        done: false,
+    }
+}
+
+/// The iterator [`scan`] returns.
+struct Scan<'t> {
+    text: &'t str,
+    from: usize,
+    done: bool,
+}
+
+impl<'t> Iterator for Scan<'t> {
+    type Item = Result<(&'t str, std::ops::Range<usize>), TemplateError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let text = self.text;
+        while !self.done {
+            let Some(open) = find(text, self.from, b"{{") else {
+                break;
+            };
+            let Some(close) = find(text, open + 2, b"}}") else {
+                break;
+            };
+            let inner = text.get(open + 2..close).unwrap_or_default().trim();
+            if let Some(nested) = inner.strip_prefix("{{") {
+                if is_reference_name(nested.trim()) {
+                    self.done = true;
+                    return Some(Err(TemplateError {
+                        message: format!(
+                            "nested placeholder '{}': SSM does not expand a placeholder inside another",
+                            text.get(open..(close + 2).min(text.len()))
+                                .unwrap_or_default()
+                        ),
+                    }));
+                }
+            }
+            if is_reference_name(inner) {
+                self.from = close + 2;
+                return Some(Ok((inner, open..close + 2)));
+            }
+            self.from = open + 2;
+        }
+        self.done = true;
+        None
+    }
 }
 
 /// If `text` is exactly one placeholder (blanks around it allowed), its reference.
@@ -175,7 +247,7 @@ fn walk<'v>(
 ) {
     match value {
         serde_json::Value::String(s) => {
-            if !s.contains("{{") {
+            if !has_open(s) {
                 return;
             }
             let here = || {

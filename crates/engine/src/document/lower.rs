@@ -14,7 +14,7 @@ use super::model::*;
 use crate::clock::{DurationMs, SimTime};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::Limits;
-use crate::path::Path;
+use crate::path::Trail;
 use crate::template;
 use crate::value::{ValueType, kind_of};
 use indexmap::IndexMap;
@@ -138,9 +138,10 @@ fn schema_version_text(v: &Value) -> Option<String> {
 }
 
 impl Lowering<'_> {
-    fn report(&mut self, code: Code, path: Path, message: impl Into<String>) {
+    fn report(&mut self, code: Code, path: Trail<'_>, message: impl Into<String>) {
         if self.diagnostics.len() < self.limits.max_diagnostics {
-            self.diagnostics.push(Diagnostic::new(code, path, message));
+            self.diagnostics
+                .push(Diagnostic::new(code, path.to_path(), message));
         }
     }
 
@@ -148,7 +149,7 @@ impl Lowering<'_> {
         let Some(map) = root.as_object() else {
             self.report(
                 Code::WrongType,
-                Path::root(),
+                Trail::Root,
                 format!(
                     "the document must be a mapping of top-level keys, not {}",
                     kind_of(root)
@@ -156,7 +157,7 @@ impl Lowering<'_> {
             );
             return None;
         };
-        let top = Path::root();
+        let top = Trail::Root;
         let version = map.get("schemaVersion").and_then(schema_version_text);
         match version.as_deref() {
             Some("0.3") => {}
@@ -230,7 +231,7 @@ impl Lowering<'_> {
         Some(doc)
     }
 
-    fn unknown_key(&mut self, path: &Path, key: &str, owner: &str, known: &[&str]) {
+    fn unknown_key(&mut self, path: &Trail<'_>, key: &str, owner: &str, known: &[&str]) {
         self.report(
             Code::UnknownField,
             path.clone(),
@@ -241,7 +242,7 @@ impl Lowering<'_> {
         );
     }
 
-    fn string(&mut self, value: &Value, path: &Path) -> Option<String> {
+    fn string(&mut self, value: &Value, path: &Trail<'_>) -> Option<String> {
         match value {
             Value::String(s) => Some(s.clone()),
             other => {
@@ -255,7 +256,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn boolean(&mut self, value: &Value, path: &Path) -> Option<bool> {
+    fn boolean(&mut self, value: &Value, path: &Trail<'_>) -> Option<bool> {
         match value {
             Value::Bool(b) => Some(*b),
             Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
@@ -270,7 +271,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn count(&mut self, value: &Value, path: &Path) -> Option<u64> {
+    fn count(&mut self, value: &Value, path: &Trail<'_>) -> Option<u64> {
         match value.as_u64() {
             Some(n) => Some(n),
             None => {
@@ -287,7 +288,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn string_list(&mut self, value: &Value, path: &Path) -> Vec<String> {
+    fn string_list(&mut self, value: &Value, path: &Trail<'_>) -> Vec<String> {
         let Some(items) = value.as_array() else {
             self.report(
                 Code::WrongType,
@@ -308,7 +309,7 @@ impl Lowering<'_> {
     fn object<'v>(
         &mut self,
         value: &'v Value,
-        path: &Path,
+        path: &Trail<'_>,
         what: &str,
     ) -> Option<&'v Map<String, Value>> {
         match value.as_object() {
@@ -324,7 +325,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn parameters(&mut self, value: &Value, path: &Path) -> IndexMap<String, Parameter> {
+    fn parameters(&mut self, value: &Value, path: &Trail<'_>) -> IndexMap<String, Parameter> {
         let mut out = IndexMap::new();
         let Some(map) = self.object(value, path, "parameters") else {
             return out;
@@ -346,7 +347,7 @@ impl Lowering<'_> {
         out
     }
 
-    fn parameter(&mut self, def: &Map<String, Value>, at: &Path) -> Parameter {
+    fn parameter(&mut self, def: &Map<String, Value>, at: &Trail<'_>) -> Parameter {
         let mut p = Parameter::default();
         for (key, value) in def {
             let path = at.key(key);
@@ -411,7 +412,7 @@ impl Lowering<'_> {
         p
     }
 
-    fn variables(&mut self, value: &Value, path: &Path) -> IndexMap<String, Variable> {
+    fn variables(&mut self, value: &Value, path: &Trail<'_>) -> IndexMap<String, Variable> {
         let mut out = IndexMap::new();
         let Some(map) = self.object(value, path, "variables") else {
             return out;
@@ -455,7 +456,7 @@ impl Lowering<'_> {
         out
     }
 
-    fn files(&mut self, value: &Value, path: &Path) -> IndexMap<String, FileSpec> {
+    fn files(&mut self, value: &Value, path: &Trail<'_>) -> IndexMap<String, FileSpec> {
         let mut out = IndexMap::new();
         let Some(map) = self.object(value, path, "files") else {
             return out;
@@ -492,7 +493,7 @@ impl Lowering<'_> {
         out
     }
 
-    fn steps(&mut self, items: &mut [Value], path: &Path, depth: usize) -> Vec<Step> {
+    fn steps(&mut self, items: &mut [Value], path: &Trail<'_>, depth: usize) -> Vec<Step> {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter_mut().enumerate() {
             self.steps_seen += 1;
@@ -514,7 +515,7 @@ impl Lowering<'_> {
         out
     }
 
-    fn step(&mut self, value: &mut Value, at: &Path, depth: usize) -> Option<Step> {
+    fn step(&mut self, value: &mut Value, at: &Trail<'_>, depth: usize) -> Option<Step> {
         // The inputs move out of the tree: the action reads them, then they
         // become `raw_inputs`.
         let mut inputs = match value.get_mut("inputs") {
@@ -588,7 +589,7 @@ impl Lowering<'_> {
             }
         }
         step.action = self.action(map, inputs.as_mut(), at, depth);
-        let is_loop = map.get("action").and_then(Value::as_str) == Some("aws:loop");
+        let is_loop = matches!(step.action, Action::Loop(_));
         step.raw_inputs = match inputs {
             Some(m) if is_loop => m.into_iter().filter(|(k, _)| k != "Steps").collect(),
             Some(m) => m,
@@ -632,7 +633,7 @@ impl Lowering<'_> {
         Some(step)
     }
 
-    fn max_attempts(&mut self, value: &Value, path: &Path) -> Option<u64> {
+    fn max_attempts(&mut self, value: &Value, path: &Trail<'_>) -> Option<u64> {
         match value.as_i64() {
             Some(n) if n >= 1 => u64::try_from(n).ok(),
             _ if is_placeholder(value) => None,
@@ -647,7 +648,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn positive_seconds(&mut self, value: &Value, path: &Path) -> Option<u64> {
+    fn positive_seconds(&mut self, value: &Value, path: &Trail<'_>) -> Option<u64> {
         let n = match value {
             Value::String(s) => s.trim().parse::<i64>().ok(),
             other => other.as_i64(),
@@ -666,7 +667,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn on_failure(&mut self, value: &Value, path: &Path) -> Option<OnFailure> {
+    fn on_failure(&mut self, value: &Value, path: &Trail<'_>) -> Option<OnFailure> {
         match value.as_str() {
             Some("Abort") => Some(OnFailure::Abort),
             Some("Continue") => Some(OnFailure::Continue),
@@ -684,7 +685,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn on_cancel(&mut self, value: &Value, path: &Path) -> Option<OnCancel> {
+    fn on_cancel(&mut self, value: &Value, path: &Trail<'_>) -> Option<OnCancel> {
         match value.as_str() {
             Some("Abort") => Some(OnCancel::Abort),
             Some(s) if s.starts_with("step:") && s.len() > 5 => {
@@ -701,7 +702,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn step_outputs(&mut self, value: &Value, path: &Path) -> Vec<StepOutput> {
+    fn step_outputs(&mut self, value: &Value, path: &Trail<'_>) -> Vec<StepOutput> {
         let Some(items) = value.as_array() else {
             self.report(
                 Code::StepOutput,
@@ -764,7 +765,7 @@ impl Lowering<'_> {
         &mut self,
         step: &Map<String, Value>,
         inputs: Option<&mut Map<String, Value>>,
-        at: &Path,
+        at: &Trail<'_>,
         depth: usize,
     ) -> Action {
         let name = match step.get("action") {
@@ -788,9 +789,10 @@ impl Lowering<'_> {
         };
         let inputs_path = at.key("inputs");
         let mut empty = Map::new();
-        let inputs = match (inputs, step.get("inputs")) {
-            (Some(m), _) => m,
-            (None, Some(other)) => {
+        // The step's `inputs` is looked up only when it was not a mapping.
+        let inputs = match inputs.ok_or_else(|| step.get("inputs")) {
+            Ok(m) => m,
+            Err(Some(other)) => {
                 self.report(
                     Code::WrongType,
                     inputs_path.clone(),
@@ -798,7 +800,7 @@ impl Lowering<'_> {
                 );
                 &mut empty
             }
-            (None, None) => {
+            Err(None) => {
                 if name != "aws:pause" {
                     self.report(
                         Code::MissingInputs,
@@ -816,10 +818,7 @@ impl Lowering<'_> {
                     at.key("action"),
                     format!("{name} is an AWS-internal action: it works only in AWS-owned runbooks and cannot be simulated"),
                 );
-                return Action::Internal {
-                    name,
-                    inputs: to_index_map(inputs),
-                };
+                return Action::Internal { name };
             }
             self.report(
                 Code::UnknownAction,
@@ -832,7 +831,7 @@ impl Lowering<'_> {
         self.typed_action(kind, inputs, &inputs_path, depth)
     }
 
-    fn check_inputs(&mut self, kind: ActionKind, inputs: &Map<String, Value>, path: &Path) {
+    fn check_inputs(&mut self, kind: ActionKind, inputs: &Map<String, Value>, path: &Trail<'_>) {
         let specs = kind.inputs();
         for (key, value) in inputs {
             match specs.iter().find(|s| s.name == key) {
@@ -872,7 +871,7 @@ impl Lowering<'_> {
         kind: ActionKind,
         spec: &InputSpec,
         value: &Value,
-        inputs_path: &Path,
+        inputs_path: &Trail<'_>,
         key: &str,
     ) {
         if is_placeholder(value) {
@@ -919,7 +918,7 @@ impl Lowering<'_> {
             InputType::OneOf(allowed) => match value.as_str() {
                 Some(s)
                     if allowed.contains(&s)
-                        || !template::placeholders(s).unwrap_or_default().is_empty() => {}
+                        || template::placeholders(s).is_ok_and(|found| !found.is_empty()) => {}
                 _ => self.report(
                     Code::InputValue,
                     inputs_path.key(key),
@@ -938,7 +937,7 @@ impl Lowering<'_> {
         &mut self,
         kind: ActionKind,
         inputs: &mut Map<String, Value>,
-        path: &Path,
+        path: &Trail<'_>,
         depth: usize,
     ) -> Action {
         let get = |k: &str| inputs.get(k).cloned();
@@ -957,44 +956,21 @@ impl Lowering<'_> {
                 document_name: get("DocumentName").unwrap_or(Value::Null),
                 document_version: get("DocumentVersion"),
                 runtime_parameters: get("RuntimeParameters"),
-                other: inputs
-                    .iter()
-                    .filter(|(k, _)| {
-                        !matches!(
-                            k.as_str(),
-                            "DocumentName" | "DocumentVersion" | "RuntimeParameters"
-                        )
-                    })
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
             }),
             ActionKind::ExecuteAwsApi
             | ActionKind::AssertAwsResourceProperty
-            | ActionKind::WaitForAwsResourceProperty => {
-                let named = kind.inputs();
-                Action::Api(
-                    kind,
-                    ApiCall {
-                        service: get("Service").unwrap_or(Value::Null),
-                        api: get("Api").unwrap_or(Value::Null),
-                        property_selector: get("PropertySelector"),
-                        desired_values: get("DesiredValues"),
-                        parameters: inputs
-                            .iter()
-                            .filter(|(k, _)| !named.iter().any(|s| s.name == k.as_str()))
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    },
-                )
-            }
+            | ActionKind::WaitForAwsResourceProperty => Action::Api(
+                kind,
+                ApiCall {
+                    service: get("Service").unwrap_or(Value::Null),
+                    api: get("Api").unwrap_or(Value::Null),
+                    property_selector: get("PropertySelector"),
+                    desired_values: get("DesiredValues"),
+                },
+            ),
             ActionKind::ExecuteScript => {
                 self.script(inputs, path);
-                Action::External(
-                    kind,
-                    ExternalInputs {
-                        inputs: to_index_map(inputs),
-                    },
-                )
+                Action::External(kind)
             }
             ActionKind::ChangeInstanceState
             | ActionKind::CopyImage
@@ -1007,16 +983,11 @@ impl Lowering<'_> {
             | ActionKind::InvokeLambdaFunction
             | ActionKind::InvokeWebhook
             | ActionKind::RunCommand
-            | ActionKind::RunInstances => Action::External(
-                kind,
-                ExternalInputs {
-                    inputs: to_index_map(inputs),
-                },
-            ),
+            | ActionKind::RunInstances => Action::External(kind),
         }
     }
 
-    fn approve(&mut self, inputs: &Map<String, Value>, path: &Path) -> Approve {
+    fn approve(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) -> Approve {
         let approvers = inputs.get("Approvers").cloned().unwrap_or(Value::Null);
         let min = inputs.get("MinRequiredApprovals").cloned();
         let count = approvers.as_array().map(Vec::len);
@@ -1052,7 +1023,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn sleep(&mut self, inputs: &Map<String, Value>, path: &Path) -> Sleep {
+    fn sleep(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) -> Sleep {
         let timestamp_key = if inputs.contains_key("Timestamp") {
             "Timestamp"
         } else {
@@ -1101,7 +1072,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn branch(&mut self, inputs: &Map<String, Value>, path: &Path) -> Branch {
+    fn branch(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) -> Branch {
         let mut branch = Branch {
             choices: Vec::new(),
             default: None,
@@ -1141,12 +1112,7 @@ impl Lowering<'_> {
                     String::new()
                 }
             };
-            let rest: Map<String, Value> = map
-                .iter()
-                .filter(|(k, _)| k.as_str() != "NextStep")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if let Some(condition) = self.condition(&rest, &at, 0) {
+            if let Some(condition) = self.condition(map, Some("NextStep"), &at, 0) {
                 branch.choices.push(Choice {
                     next_step: next,
                     condition,
@@ -1156,12 +1122,16 @@ impl Lowering<'_> {
         branch
     }
 
+    /// The condition `map` states, leaving out the key `aside` (a choice's
+    /// `NextStep`) if given.
     fn condition(
         &mut self,
         map: &Map<String, Value>,
-        at: &Path,
+        aside: Option<&str>,
+        at: &Trail<'_>,
         depth: usize,
     ) -> Option<Condition> {
+        let keys = || map.iter().filter(move |(k, _)| Some(k.as_str()) != aside);
         if depth > self.limits.max_nesting_depth {
             self.report(
                 Code::LimitExceeded,
@@ -1171,10 +1141,10 @@ impl Lowering<'_> {
             return None;
         }
         for combinator in ["And", "Or", "Not"] {
-            let Some(value) = map.get(combinator) else {
+            let Some(value) = map.get(combinator).filter(|_| aside != Some(combinator)) else {
                 continue;
             };
-            for key in map.keys().filter(|k| k.as_str() != combinator) {
+            for (key, _) in keys().filter(|(k, _)| k.as_str() != combinator) {
                 self.report(
                     Code::BranchChoice,
                     at.key(key),
@@ -1185,7 +1155,7 @@ impl Lowering<'_> {
             if combinator == "Not" {
                 let inner = self.object(value, &path, "the operand of Not")?;
                 return self
-                    .condition(inner, &path, depth + 1)
+                    .condition(inner, None, &path, depth + 1)
                     .map(|c| Condition::Not(Box::new(c)));
             }
             let Some(items) = value.as_array() else {
@@ -1209,7 +1179,7 @@ impl Lowering<'_> {
             let mut parts = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 if let Some(inner) = self.object(item, &path.index(i), "a condition") {
-                    parts.extend(self.condition(inner, &path.index(i), depth + 1));
+                    parts.extend(self.condition(inner, None, &path.index(i), depth + 1));
                 }
             }
             return Some(if combinator == "And" {
@@ -1218,10 +1188,13 @@ impl Lowering<'_> {
                 Condition::Or(parts)
             });
         }
-        let variable = map.get("Variable").cloned();
+        let variable = map
+            .get("Variable")
+            .filter(|_| aside != Some("Variable"))
+            .cloned();
         let mut operator = None;
         let mut unsupported = false;
-        for (key, value) in map.iter().filter(|(k, _)| k.as_str() != "Variable") {
+        for (key, value) in keys().filter(|(k, _)| k.as_str() != "Variable") {
             match Operator::from_name(key) {
                 Some(op) if operator.is_none() => {
                     self.check_operand(op, value, &at.key(key));
@@ -1275,7 +1248,7 @@ impl Lowering<'_> {
         })
     }
 
-    fn check_operand(&mut self, op: Operator, value: &Value, path: &Path) {
+    fn check_operand(&mut self, op: Operator, value: &Value, path: &Trail<'_>) {
         if is_placeholder(value) {
             return;
         }
@@ -1307,7 +1280,12 @@ impl Lowering<'_> {
         }
     }
 
-    fn loop_action(&mut self, inputs: &mut Map<String, Value>, path: &Path, depth: usize) -> Loop {
+    fn loop_action(
+        &mut self,
+        inputs: &mut Map<String, Value>,
+        path: &Trail<'_>,
+        depth: usize,
+    ) -> Loop {
         let iterators = inputs.get("Iterators").cloned();
         let condition_value = inputs.get("LoopCondition");
         if iterators.is_some() == condition_value.is_some() {
@@ -1332,7 +1310,7 @@ impl Lowering<'_> {
         let loop_condition = condition_value.and_then(|v| {
             let cp = path.key("LoopCondition");
             let map = self.object(v, &cp, "LoopCondition")?;
-            self.condition(map, &cp, 0)
+            self.condition(map, None, &cp, 0)
         });
         let max_iterations = inputs.get("MaxIterations").cloned();
         if let Some(n) = max_iterations.as_ref().and_then(Value::as_i64) {
@@ -1379,7 +1357,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn update_variable(&mut self, inputs: &Map<String, Value>, path: &Path) -> UpdateVariable {
+    fn update_variable(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) -> UpdateVariable {
         let value = inputs.get("Value").cloned().unwrap_or(Value::Null);
         let raw = inputs
             .get("Name")
@@ -1422,7 +1400,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn script(&mut self, inputs: &Map<String, Value>, path: &Path) {
+    fn script(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) {
         let runtime = inputs
             .get("Runtime")
             .and_then(Value::as_str)
@@ -1446,7 +1424,7 @@ impl Lowering<'_> {
 
 /// Whether a string holds any `{{ }}` placeholder.
 fn has_placeholder(text: &str) -> bool {
-    template::placeholders(text).map_or(true, |found| !found.is_empty())
+    template::has_placeholder(text)
 }
 
 /// Whether a value is a string that is exactly one `{{ }}` placeholder.
@@ -1455,8 +1433,4 @@ pub fn is_placeholder(value: &Value) -> bool {
     value
         .as_str()
         .is_some_and(|s| s.trim().starts_with("{{") && template::whole(s).is_some())
-}
-
-fn to_index_map(map: &Map<String, Value>) -> IndexMap<String, Value> {
-    map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }

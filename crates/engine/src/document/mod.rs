@@ -14,6 +14,8 @@ pub use catalogue::{
 pub use lower::{Lowered, MAX_SLEEP_SECONDS, is_placeholder, lower, lower_owned};
 pub use model::*;
 
+use std::rc::Rc;
+
 impl Document {
     /// Every step, main steps and loop bodies alike, in document order, each
     /// with its path and the name of the loop that contains it.
@@ -30,7 +32,7 @@ impl Document {
         let mut out = Vec::new();
         collect_steps(
             &self.main_steps,
-            &crate::path::Path::root().key("mainSteps"),
+            &Rc::new(crate::path::Path::root().key("mainSteps")),
             None,
             &mut out,
         );
@@ -65,32 +67,44 @@ pub struct StepAt<'d> {
     pub parent: Option<&'d str>,
     /// The list it belongs to.
     pub siblings: &'d [Step],
-    /// Where the step is in the document.
-    pub path: crate::path::Path,
+    /// Where the list is in the document, shared by its steps.
+    list: Rc<crate::path::Path>,
+}
+
+impl StepAt<'_> {
+    /// Where the step is in the document (built on each call: ask only to
+    /// report).
+    ///
+    /// ```
+    /// use ssm_runbook_engine::validate::validate_text;
+    /// let report = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: l\n  action: aws:loop\n  inputs:\n    Iterators: [a]\n    Steps:\n    - name: inner\n      action: aws:sleep\n      inputs: {Duration: PT1S}\n");
+    /// let doc = report.document.unwrap();
+    /// assert_eq!(doc.all_steps()[1].path().to_string(), "mainSteps[0].inputs.Steps[0]");
+    /// ```
+    pub fn path(&self) -> crate::path::Path {
+        self.list.index(self.index)
+    }
 }
 
 fn collect_steps<'d>(
     steps: &'d [Step],
-    base: &crate::path::Path,
+    list: &Rc<crate::path::Path>,
     parent: Option<&'d str>,
     out: &mut Vec<StepAt<'d>>,
 ) {
     for (i, step) in steps.iter().enumerate() {
-        let path = base.index(i);
         out.push(StepAt {
             step,
             index: i,
             parent,
             siblings: steps,
-            path: path.clone(),
+            list: Rc::clone(list),
         });
         if let Action::Loop(l) = &step.action {
-            collect_steps(
-                &l.steps,
-                &path.key("inputs").key("Steps"),
-                Some(&step.name),
-                out,
-            );
+            if !l.steps.is_empty() {
+                let body = list.index(i).key("inputs").key("Steps");
+                collect_steps(&l.steps, &Rc::new(body), Some(&step.name), out);
+            }
         }
     }
 }

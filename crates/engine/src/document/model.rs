@@ -270,6 +270,27 @@ impl Step {
     pub fn is_end(&self) -> bool {
         self.is_end.unwrap_or(false)
     }
+
+    /// For an API-calling step ([`Action::Api`]), the inputs that are the
+    /// API's own parameters: every input the catalogue does not name.
+    /// Empty for other actions.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::validate::validate_text;
+    /// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: d\n  action: aws:executeAwsApi\n  inputs: {Service: ec2, Api: DescribeInstances, InstanceIds: [i-1]}\n").document.unwrap();
+    /// let names: Vec<&str> = doc.main_steps[0].api_parameters().map(|(k, _)| k).collect();
+    /// assert_eq!(names, ["InstanceIds"]);
+    /// ```
+    pub fn api_parameters(&self) -> impl Iterator<Item = (&str, &Value)> {
+        let named = match &self.action {
+            Action::Api(kind, _) => Some(kind.inputs()),
+            _ => None,
+        };
+        self.raw_inputs.iter().filter_map(move |(k, v)| {
+            let named = named?;
+            (!named.iter().any(|s| s.name == k.as_str())).then_some((k.as_str(), v))
+        })
+    }
 }
 
 /// A branch operator.
@@ -441,7 +462,8 @@ pub struct Approve {
     pub message: Option<Value>,
 }
 
-/// Inputs of `aws:executeAutomation`.
+/// Inputs of `aws:executeAutomation`. Every other input (targets, rate
+/// control, tags) is in the step's [`Step::raw_inputs`] only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecuteAutomation {
     /// `DocumentName`.
@@ -450,12 +472,12 @@ pub struct ExecuteAutomation {
     pub document_version: Option<Value>,
     /// `RuntimeParameters`.
     pub runtime_parameters: Option<Value>,
-    /// Every other input (targets, rate control, tags), verbatim.
-    pub other: IndexMap<String, Value>,
 }
 
 /// Inputs of the API-calling actions (`aws:executeAwsApi`,
-/// `aws:assertAwsResourceProperty`, `aws:waitForAwsResourceProperty`).
+/// `aws:assertAwsResourceProperty`, `aws:waitForAwsResourceProperty`). The
+/// API's own parameters are the step's other inputs
+/// ([`Step::api_parameters`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiCall {
     /// `Service`: the boto3 namespace, e.g. `ec2`.
@@ -466,15 +488,6 @@ pub struct ApiCall {
     pub property_selector: Option<Value>,
     /// `DesiredValues` (assert and wait only).
     pub desired_values: Option<Value>,
-    /// The API's own parameters, verbatim.
-    pub parameters: IndexMap<String, Value>,
-}
-
-/// Inputs of an action the engine hands to the driver, by name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExternalInputs {
-    /// Each input as written.
-    pub inputs: IndexMap<String, Value>,
 }
 
 /// An action with its typed inputs.
@@ -500,14 +513,14 @@ pub enum Action {
     /// `aws:executeAwsApi`, `aws:assertAwsResourceProperty`, `aws:waitForAwsResourceProperty`.
     Api(ActionKind, ApiCall),
     /// Every other documented action: `aws:executeScript`, `aws:runCommand`,
-    /// `aws:createStack`, ... with inputs checked against the catalogue.
-    External(ActionKind, ExternalInputs),
-    /// An AWS-internal action absent from the public reference.
+    /// `aws:createStack`, ... with inputs checked against the catalogue. The
+    /// engine hands the step's [`Step::raw_inputs`] to the driver.
+    External(ActionKind),
+    /// An AWS-internal action absent from the public reference (its inputs
+    /// are the step's [`Step::raw_inputs`]).
     Internal {
         /// The action name.
         name: String,
-        /// Inputs as written.
-        inputs: IndexMap<String, Value>,
     },
     /// An action that could not be read (reported already).
     Invalid {
@@ -527,7 +540,7 @@ impl Action {
             Action::Loop(_) => Some(ActionKind::Loop),
             Action::UpdateVariable(_) => Some(ActionKind::UpdateVariable),
             Action::ExecuteAutomation(_) => Some(ActionKind::ExecuteAutomation),
-            Action::Api(k, _) | Action::External(k, _) => Some(*k),
+            Action::Api(k, _) | Action::External(k) => Some(*k),
             Action::Internal { .. } | Action::Invalid { .. } => None,
         }
     }
@@ -535,7 +548,7 @@ impl Action {
     /// The action's name as written.
     pub fn name(&self) -> &str {
         match self {
-            Action::Internal { name, .. } => name,
+            Action::Internal { name } => name,
             Action::Invalid { name } => name.as_deref().unwrap_or(""),
             other => other.kind().map_or("", ActionKind::name),
         }

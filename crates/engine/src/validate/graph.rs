@@ -46,7 +46,7 @@ pub(super) fn check(
         if !reached.contains(&ix) && at.parent.is_none() {
             out.push(Diagnostic::new(
                 Code::UnreachableStep,
-                at.path.key("name"),
+                at.path().key("name"),
                 format!(
                     "step '{}' is never run: no path from the first step '{}' reaches it",
                     at.step.name, first.name
@@ -57,7 +57,7 @@ pub(super) fn check(
             if b.default.is_none() && !at.step.is_end() {
                 out.push(Diagnostic::new(
                     Code::BranchWithoutDefault,
-                    at.path.key("inputs"),
+                    at.path().key("inputs"),
                     format!(
                         "branch '{}' has neither Default nor isEnd: when no choice matches, this tool runs the next step in the list, as the action reference says; the branch-condition page suggests the run stops. Add Default or isEnd: true to say which you mean",
                         at.step.name
@@ -121,7 +121,7 @@ fn cycles(doc: &Document, graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<D
             continue;
         };
         let trace: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
-        let path = all[first_index].path.key("name");
+        let path = all[first_index].path().key("name");
         if exits {
             out.push(Diagnostic::new(
                 Code::CycleWithExit,
@@ -193,7 +193,7 @@ fn maybe_unset(
             }
             out.push(Diagnostic::new(
                 Code::MaybeUnset,
-                found.path(&at.path, trail),
+                found.path(&at.path(), trail),
                 format!("{{{{ {step}.{output} }}}} is read by '{}', but on some path to it '{step}' has not run", at.step.name),
             ));
         }

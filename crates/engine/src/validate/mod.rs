@@ -198,10 +198,16 @@ pub fn validate_text_with(text: &str, limits: &Limits) -> Report {
     }
     diagnostics.truncate(limits.max_diagnostics);
     if !diagnostics.is_empty() {
-        let locator = Locator::new(text, format);
+        let unplaced: Vec<&Path> = diagnostics
+            .iter()
+            .filter(|d| d.position.is_none())
+            .map(|d| &d.path)
+            .collect();
+        let found = Locator::new(text, format).locate_all(&unplaced);
+        let mut found = found.into_iter();
         for d in &mut diagnostics {
             if d.position.is_none() {
-                d.position = locator.locate(&d.path);
+                d.position = found.next().flatten();
             }
         }
         diagnostics.sort_by(|a, b| a.position.cmp(&b.position).then(a.code.cmp(&b.code)));

@@ -6,18 +6,18 @@
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Document, Parameter, ParameterType, ResourceType};
-use crate::path::Path;
+use crate::path::Trail;
 use crate::template;
 use crate::value::{ValueType, kind_of};
 use serde_json::Value;
 use std::sync::OnceLock;
 
 pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
-    let base = Path::root().key("parameters");
+    let base = Trail::Root.key("parameters");
     for (name, p) in &doc.parameters {
         check_parameter(name, p, &base.key(name), out);
     }
-    let base = Path::root().key("variables");
+    let base = Trail::Root.key("variables");
     for (name, v) in &doc.variables {
         let (Some(ty), Some(default)) = (v.ty, &v.default) else {
             continue;
@@ -25,7 +25,7 @@ pub(super) fn check(doc: &Document, out: &mut Vec<Diagnostic>) {
         if !admits_variable(ty, default) {
             out.push(Diagnostic::new(
                 Code::VariableDefinition,
-                base.key(name).key("default"),
+                base.key(name).key("default").to_path(),
                 format!(
                     "variable '{name}' is {ty}, but its default is {}",
                     kind_of(default)
@@ -56,7 +56,7 @@ fn admits_variable(ty: ValueType, value: &Value) -> bool {
 /// reported as SSM104); in ASCII mode it compiles in under a millisecond. A
 /// pattern ASCII mode refuses (`\p{L}`, or `.` and negated classes, which can
 /// match non-ASCII text) is compiled again in Unicode mode.
-fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnostic>) {
+fn check_parameter(name: &str, p: &Parameter, at: &Trail<'_>, out: &mut Vec<Diagnostic>) {
     // Parsing is cheap; compiling is not, so a pattern is only compiled
     // when there is a default to check against it.
     let pattern_ok = p.allowed_pattern.as_deref().is_none_or(|pat| {
@@ -64,7 +64,7 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
         if !ok {
             out.push(Diagnostic::new(
                 Code::ParameterPattern,
-                at.key("allowedPattern"),
+                at.key("allowedPattern").to_path(),
                 format!("allowedPattern of '{name}' uses syntax this tool cannot check (Java-only regex features); values are not checked against it"),
             ));
         }
@@ -74,7 +74,7 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
         if lo > hi {
             out.push(Diagnostic::new(
                 Code::ParameterAttribute,
-                at.key("minItems"),
+                at.key("minItems").to_path(),
                 format!("minItems {lo} is above maxItems {hi}"),
             ));
         }
@@ -83,7 +83,7 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
         if lo > hi {
             out.push(Diagnostic::new(
                 Code::ParameterAttribute,
-                at.key("minChars"),
+                at.key("minChars").to_path(),
                 format!("minChars {lo} is above maxChars {hi}"),
             ));
         }
@@ -95,10 +95,7 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
     // A default built from placeholders ({{ssm:...}}, {{ global:... }},
     // other parameters) is only known at start; references are checked by
     // the references rules.
-    if default
-        .as_str()
-        .is_some_and(|text| template::placeholders(text).map_or(true, |f| !f.is_empty()))
-    {
+    if default.as_str().is_some_and(template::has_placeholder) {
         return;
     }
     let json_text = matches!(ty.value_type(), ValueType::StringMap | ValueType::MapList)
@@ -109,7 +106,7 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
     if !json_text && !ty.value_type().admits(default) {
         out.push(Diagnostic::new(
             Code::ParameterDefault,
-            dp,
+            dp.to_path(),
             format!(
                 "Wrong default value for a \"{}\" parameters: '{name}' defaults to {}",
                 ty.name(),
@@ -131,7 +128,7 @@ fn check_parameter(name: &str, p: &Parameter, at: &Path, out: &mut Vec<Diagnosti
     for problem in value_problems(name, p, ty, pattern.as_deref(), default) {
         out.push(Diagnostic::new(
             Code::DefaultNotAllowed,
-            dp.clone(),
+            dp.to_path(),
             problem,
         ));
     }
@@ -153,10 +150,7 @@ pub fn value_problems(
     };
     if let Some(allowed) = &p.allowed_values {
         for item in &items {
-            if !allowed
-                .iter()
-                .any(|a| a == *item || scalar_text(a) == scalar_text(item))
-            {
+            if !allowed.iter().any(|a| a == *item || same_text(a, item)) {
                 let shown: Vec<String> = allowed
                     .iter()
                     .map(|a| scalar_text(a).unwrap_or_else(|| a.to_string()))
@@ -222,6 +216,15 @@ fn resource_pattern(r: ResourceType) -> Option<&'static regex::Regex> {
     };
     slot.get_or_init(|| regex::Regex::new(r.pattern()).ok())
         .as_ref()
+}
+
+/// Whether two values read as the same text ([`scalar_text`], without
+/// allocating for two strings).
+fn same_text(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => scalar_text(a) == scalar_text(b),
+    }
 }
 
 fn scalar_text(v: &Value) -> Option<String> {

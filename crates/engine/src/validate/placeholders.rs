@@ -65,24 +65,10 @@ enum Seg<'v> {
     Index(usize),
 }
 
-/// Whether `s` holds `{{`.
-fn has_open(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let mut from = 0;
-    while let Some(i) = s.get(from..).and_then(|rest| rest.find('{')) {
-        let at = from + i;
-        if bytes.get(at + 1) == Some(&b'{') {
-            return true;
-        }
-        from = at + 1;
-    }
-    false
-}
-
 fn walk<'v>(value: &'v Value, trail: &mut Vec<Seg<'v>>, out: &mut StepPlaceholders<'v>) {
     match value {
         Value::String(s) => {
-            if !has_open(s) {
+            if !template::has_open(s) {
                 return;
             }
             let mut here = || {

@@ -26,7 +26,7 @@ pub(super) fn check(
         if first_by_name.contains_key(at.step.name.as_str()) {
             out.push(Diagnostic::new(
                 Code::DuplicateStepName,
-                at.path.key("name"),
+                at.path().key("name"),
                 format!(
                     "Duplicate step names found in mainSteps of the document: {}",
                     at.step.name
@@ -61,7 +61,7 @@ pub(super) fn check(
         }
     }
     for (name, parameter) in &doc.parameters {
-        let Some(default) = &parameter.default else {
+        let Some(default) = parameter.default.as_ref().filter(|d| any_open(d)) else {
             continue;
         };
         let mut found = Vec::new();
@@ -117,7 +117,7 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
     let unknown = |field: &str, target: &str| {
         Diagnostic::new(
             Code::UnknownStepTarget,
-            at.path.key(field),
+            at.path().key(field),
             format!("Unknown step name: \"{target}\" in {field}"),
         )
     };
@@ -136,19 +136,19 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
             None => out.push(unknown("onCancel", target)),
             Some(Some(kind)) if !kind.may_run_on_cancel() => out.push(Diagnostic::new(
                 Code::OnCancel,
-                at.path.key("onCancel"),
+                at.path().key("onCancel"),
                 format!("onCancel names '{target}', an {} step; {} steps cannot run as the cancel workflow", kind.name(), kind.name()),
             )),
             Some(_) => {}
         }
     }
     if let Action::Branch(b) = &step.action {
-        let inputs = at.path.key("inputs");
+        let inputs = || at.path().key("inputs");
         for (i, choice) in b.choices.iter().enumerate() {
             if !choice.next_step.is_empty() && !steps.contains_key(choice.next_step.as_str()) {
                 out.push(Diagnostic::new(
                     Code::UnknownStepTarget,
-                    inputs.key("Choices").index(i).key("NextStep"),
+                    inputs().key("Choices").index(i).key("NextStep"),
                     format!("Unknown step name: \"{}\" in NextStep", choice.next_step),
                 ));
             }
@@ -157,7 +157,7 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
             if !steps.contains_key(d.as_str()) {
                 out.push(Diagnostic::new(
                     Code::UnknownStepTarget,
-                    inputs.key("Default"),
+                    inputs().key("Default"),
                     format!("Unknown step name: \"{d}\" in Default"),
                 ));
             }
@@ -173,7 +173,7 @@ fn check_inputs(
     out: &mut Vec<Diagnostic>,
 ) {
     for (trail, ph) in &found.items {
-        let path = || found.path(&at.path, trail);
+        let path = || found.path(&at.path(), trail);
         match ph {
             Err(e) => out.push(Diagnostic::new(
                 Code::TemplateSyntax,
@@ -244,6 +244,17 @@ fn check_reference(
                 let _ = reader;
             }
         },
+    }
+}
+
+/// Whether any string in `value` holds `{{`: only then can it hold a
+/// placeholder.
+fn any_open(value: &Value) -> bool {
+    match value {
+        Value::String(s) => template::has_open(s),
+        Value::Array(items) => items.iter().any(any_open),
+        Value::Object(map) => map.values().any(any_open),
+        _ => false,
     }
 }
 
