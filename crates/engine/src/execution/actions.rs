@@ -319,13 +319,13 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Option<Successor> {
-        let approvers: Vec<String> = match inputs.get("Approvers") {
+        let approvers: Arc<[String]> = match inputs.get("Approvers") {
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
                 .collect(),
-            Some(Value::String(s)) => vec![s.clone()],
-            _ if inputs.contains_key("EnhancedApprovals") => Vec::new(),
+            Some(Value::String(s)) => Arc::from([s.clone()]),
+            _ if inputs.contains_key("EnhancedApprovals") => Arc::from([]),
             _ => {
                 return self.finish_step(
                     input_failure("Approvers must list at least one approver"),
@@ -360,7 +360,7 @@ impl Execution {
             );
         }
         self.set_phase(Phase::Approval {
-            approvers: approvers.into(),
+            approvers,
             min,
             decisions: Arc::from([]),
         });

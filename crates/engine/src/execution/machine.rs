@@ -747,6 +747,8 @@ impl Execution {
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
         let before = ev.len();
+        // A transition makes a handful of events: room for them at once.
+        ev.reserve(8);
         if let Err(refusal) = self.dispatch(input, now, ev) {
             // Refusals come before any change; no event of theirs stays.
             ev.truncate(before);
