@@ -379,16 +379,10 @@ impl Driver<'_, '_, '_> {
                 Event::ExecutionStatus { status } => {
                     self.note(now, ex, Happening::Execution(status))
                 }
-                Event::StepStatus {
-                    step_name, status, ..
-                } => self.note(
-                    now,
-                    ex,
-                    Happening::Step {
-                        step: step_name.to_string(),
-                        status,
-                    },
-                ),
+                Event::StepStatus { step, status, .. } => {
+                    let step = self.executions[ex].runbook().step(step).name.to_string();
+                    self.note(now, ex, Happening::Step { step, status })
+                }
                 Event::ActionRequested(request) => self.answer(ex, request, now)?,
                 Event::ChildRequested(request) => self.start_child(ex, *request, now)?,
                 Event::ChildCancelRequested { execution_id } => {

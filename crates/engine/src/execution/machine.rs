@@ -960,7 +960,7 @@ impl Execution {
         };
         // Made running, in place: no copy-on-write, no second write.
         ev.push(Event::StepStatus {
-            step_name: Arc::clone(&self.runbook.step(ix).name),
+            step: ix,
             step_execution_id: id,
             status: Status::InProgress,
         });
@@ -1339,7 +1339,7 @@ fn record_status(se: &mut StepExecution, status: Status, ev: &mut Vec<Event>) {
         );
         se.status = status;
         ev.push(Event::StepStatus {
-            step_name: Arc::clone(&se.step_name),
+            step: se.step,
             step_execution_id: se.id,
             status,
         });

@@ -204,8 +204,10 @@ pub enum Event {
     },
     /// A step execution's status changed.
     StepStatus {
-        /// The step's name.
-        step_name: Arc<str>,
+        /// The step: its flat index in the compiled runbook
+        /// (`runbook.step(step).name` is its name). An index, not the
+        /// name, so that an event costs no reference count.
+        step: usize,
         /// Its step execution id.
         step_execution_id: Id,
         /// The new status.
