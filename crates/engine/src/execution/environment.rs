@@ -147,31 +147,10 @@ impl Execution {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::execution::{Execution, ExecutionConfig, Input, Mode};
-    use crate::runbook::Runbook;
-    use crate::validate::validate_text;
-    use std::sync::Arc;
+    use crate::execution::Input;
+    use crate::execution::test_support::{ALICE, started};
 
-    const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
     const BOB: &str = "arn:aws:iam::111122223333:user/bob";
-
-    fn started(text: &str) -> Execution {
-        let doc = validate_text(text).document.expect("document");
-        let rb = Arc::new(Runbook::compile(doc, "T", "1").expect("compiles"));
-        let mut ex = Execution::new(
-            rb,
-            ExecutionConfig::new("00000000-0000-4000-8000-000000000001", ALICE),
-        );
-        ex.apply(
-            Input::Start {
-                parameters: Default::default(),
-                mode: Mode::Auto,
-            },
-            SimTime(0),
-        )
-        .expect("starts");
-        ex
-    }
 
     #[test]
     fn approvals_offer_each_undecided_approver_and_the_timeout() {

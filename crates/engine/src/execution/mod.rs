@@ -21,6 +21,8 @@ mod machine;
 mod outputs;
 mod signals;
 mod status;
+#[cfg(test)]
+mod test_support;
 mod types;
 
 pub use actions::{MAX_LOOP_ITERATIONS, POLL_INTERVAL_MS};

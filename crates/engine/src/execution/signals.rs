@@ -357,12 +357,9 @@ impl Execution {
 #[cfg(test)]
 mod tests {
     use crate::clock::SimTime;
-    use crate::execution::{Execution, ExecutionConfig, Input, Mode, SignalType, Status};
-    use crate::runbook::Runbook;
-    use crate::validate::validate_text;
-    use std::sync::Arc;
+    use crate::execution::test_support::{ALICE, started};
+    use crate::execution::{Execution, Input, SignalType, Status};
 
-    const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
     const BOB: &str = "arn:aws:iam::111122223333:user/bob";
 
     fn approve(ex: &mut Execution, who: &str, at: i64) {
@@ -379,21 +376,9 @@ mod tests {
 
     #[test]
     fn a_waiting_approval_shows_its_decisions_so_far() {
-        let doc = validate_text(&format!(
+        let mut ex = started(&format!(
             "schemaVersion: '0.3'\nmainSteps:\n- name: A\n  action: aws:approve\n  inputs: {{Approvers: ['{ALICE}', '{BOB}'], MinRequiredApprovals: 2}}\n"
-        ))
-        .document
-        .expect("document");
-        let rb = Arc::new(Runbook::compile(doc, "T", "1").expect("compiles"));
-        let mut ex = Execution::new(rb, ExecutionConfig::new("e", ALICE));
-        ex.apply(
-            Input::Start {
-                parameters: Default::default(),
-                mode: Mode::Auto,
-            },
-            SimTime(0),
-        )
-        .expect("starts");
+        ));
         approve(&mut ex, ALICE, 1000);
         assert_eq!(ex.status(), Status::Waiting);
         let shown = ex.step_executions().next().expect("step A");
