@@ -326,6 +326,15 @@ fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
     sorted_us[i] as f64 / 1000.0
 }
 
+/// `connections` keep-alive connections to `addr`, opened one after another.
+async fn open_connections(addr: SocketAddr, connections: usize) -> Vec<Connection> {
+    let mut open = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        open.push(Connection::open(addr).await);
+    }
+    open
+}
+
 /// Drive `connections` connections for `seconds`, each sending its
 /// `requests` one at a time.
 async fn drive(
@@ -336,10 +345,7 @@ async fn drive(
     requests: Requests,
 ) -> Measured {
     // Connect first, so the clock measures only requests.
-    let mut open = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        open.push(Connection::open(addr).await);
-    }
+    let open = open_connections(addr, connections).await;
     let ticks = CpuTicks::read();
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
@@ -458,10 +464,7 @@ async fn drive_open(
     expected_status: u16,
     requests: Requests,
 ) -> Measured {
-    let mut open = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        open.push(Connection::open(addr).await);
-    }
+    let open = open_connections(addr, connections).await;
     let ticks = CpuTicks::read();
     let start = Instant::now();
     let schedule = Arc::new(Schedule {

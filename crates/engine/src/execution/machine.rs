@@ -561,9 +561,9 @@ impl Execution {
             .find(|a| a.exec == slot)
             .and_then(|a| approver_decisions(&a.phase));
         match decisions {
-            Some((approvers, decisions)) => {
+            Some(decided) => {
                 let mut shown = record.clone();
-                shown.outputs.insert_decisions(approvers, decisions);
+                decided.keep_in(&mut shown.outputs);
                 std::borrow::Cow::Owned(shown)
             }
             None => std::borrow::Cow::Borrowed(record),
@@ -1034,8 +1034,8 @@ impl Execution {
         // Every change to the record at once: one copy-on-write check.
         let se = &mut self.steps[exec];
         se.end_time = Some(now);
-        if let Some((approvers, decisions)) = decisions {
-            se.outputs.insert_decisions(approvers, decisions);
+        if let Some(decided) = decisions {
+            decided.keep_in(&mut se.outputs);
         }
         match &end {
             StepEnd::Failed {
@@ -1104,8 +1104,8 @@ impl Execution {
         let decisions = approver_decisions(&a.phase);
         let se = &mut self.steps[a.exec];
         se.end_time = Some(now);
-        if let Some((approvers, decisions)) = decisions {
-            se.outputs.insert_decisions(approvers, decisions);
+        if let Some(decided) = decisions {
+            decided.keep_in(&mut se.outputs);
         }
         record_status(se, Status::Cancelled, ev);
     }
@@ -1159,10 +1159,10 @@ impl Execution {
                 .and_then(|a| approver_decisions(&a.phase));
             let se = &mut self.steps[exec];
             se.attempts += 1;
-            if let Some((approvers, decisions)) = decisions {
+            if let Some(decided) = decisions {
                 // An approval tried again shows the last attempt's decisions
                 // until the next attempt has its own.
-                se.outputs.insert_decisions(approvers, decisions);
+                decided.keep_in(&mut se.outputs);
             }
             // Every attempt gets the same time-out as the first one.
             if let Some(a) = self.active.last_mut() {
@@ -1357,19 +1357,32 @@ fn attempt_deadline(route: Route, now: SimTime) -> Option<SimTime> {
     })
 }
 
-/// An approval's listed approvers.
-type Approvers = Arc<[String]>;
-
 /// An approval's decisions so far, with its approvers: what its
-/// `ApproverDecisions` output shows. `None` for any other phase, or before
-/// the first decision.
-fn approver_decisions(phase: &Phase) -> Option<(Approvers, Arc<[Decision]>)> {
+/// `ApproverDecisions` output shows.
+struct Decided {
+    approvers: Arc<[String]>,
+    decisions: Arc<[Decision]>,
+}
+
+impl Decided {
+    /// Show these decisions as `ApproverDecisions` in `outputs`.
+    fn keep_in(self, outputs: &mut Outputs) {
+        outputs.insert_decisions(self.approvers, self.decisions);
+    }
+}
+
+/// The decisions of an approval phase; `None` for any other phase, or
+/// before the first decision.
+fn approver_decisions(phase: &Phase) -> Option<Decided> {
     match phase {
         Phase::Approval {
             approvers,
             decisions,
             ..
-        } if !decisions.is_empty() => Some((Arc::clone(approvers), Arc::clone(decisions))),
+        } if !decisions.is_empty() => Some(Decided {
+            approvers: Arc::clone(approvers),
+            decisions: Arc::clone(decisions),
+        }),
         _ => None,
     }
 }
