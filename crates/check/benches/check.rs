@@ -19,6 +19,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The allocator the `ssm-runbook` binary uses, so that these figures are
+/// what `ssm-runbook check` does (both checkers run with it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn compile(text: &str) -> Arc<Runbook> {
     let doc = validate_text(text).document.expect("runbook parses");
     Arc::new(Runbook::compile(doc, "Bench", "1").expect("compiles"))

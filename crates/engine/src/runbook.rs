@@ -312,8 +312,8 @@ pub struct FlatStep {
     pub action_name: Arc<str>,
     /// `[name]`: the `ValidNextSteps` of a step that goes on to this one.
     pub as_next: Arc<[Arc<str>]>,
-    /// The inputs, when no value holds a `{{ }}` placeholder and the action
-    /// evaluates none lazily: every run of the step shares this map.
+    /// The inputs, when no value holds a `{{ }}` placeholder: every run of
+    /// the step shares this map.
     pub static_inputs: Option<crate::execution::Inputs>,
     /// Whether the inputs, though they hold placeholders, refer only to
     /// what is fixed once an execution starts (parameters, the execution's
@@ -532,15 +532,17 @@ impl Runbook {
             }
             let name: Arc<str> = Arc::from(step.name.as_str());
             let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
-            let static_inputs =
-                (!lazy && !step.raw_inputs.values().any(has_placeholder)).then(|| {
-                    Arc::new(
-                        step.raw_inputs
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    )
-                });
+            // Without a placeholder, resolving changes nothing, lazily or
+            // not: a loop over literal items or a branch on literals
+            // shares its map like any other step.
+            let static_inputs = (!step.raw_inputs.values().any(has_placeholder)).then(|| {
+                Arc::new(
+                    step.raw_inputs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                )
+            });
             let start_fixed =
                 static_inputs.is_none() && !lazy && step.raw_inputs.values().all(fixed_at_start);
             self.steps.push(FlatStep {

@@ -131,7 +131,7 @@ impl Execution {
                     .iter()
                     .map(|(key, raw)| Ok((key.clone(), interpolate::resolve(raw, &scope)?)))
                     .collect::<Result<_, interpolate::Unresolved>>();
-                resolved.ok().map(Arc::new)
+                resolved.ok().map(|map| Arc::new(map.into()))
             })
             .collect()
     }
@@ -161,12 +161,12 @@ impl Execution {
                 .map_err(|e| input_failure(within_input(key, e)))?;
             resolved.insert(key.clone(), value);
         }
-        let resolved = Arc::new(resolved);
+        let resolved: Inputs = Arc::new(resolved.into());
         if shown.is_empty() {
             self.steps[exec].inputs = Arc::clone(&resolved);
         } else {
             shown.extend(resolved.iter().map(|(k, v)| (k.clone(), v.clone())));
-            self.steps[exec].inputs = Arc::new(shown);
+            self.steps[exec].inputs = Arc::new(shown.into());
         }
         Ok(resolved)
     }
@@ -452,7 +452,7 @@ impl Execution {
                 items
                     .iter()
                     .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                    .collect::<Vec<_>>(),
+                    .collect::<Arc<[String]>>(),
             ),
             Some(other) => {
                 return self.finish_step(
@@ -463,7 +463,7 @@ impl Execution {
             }
         };
         let body = self.runbook.step(ix).body.clone();
-        if items.as_ref().is_some_and(Vec::is_empty) || body.is_empty() {
+        if items.as_ref().is_some_and(|i| i.is_empty()) || body.is_empty() {
             return self.finish_step(StepEnd::Success { next: None }, now, ev);
         }
         self.set_phase(Phase::LoopBody);
@@ -507,7 +507,7 @@ impl Execution {
             return None;
         }
         let (iteration, max, exec) = (frame.iteration, frame.max, frame.exec);
-        let again = match frame.items.as_ref().map(Vec::len) {
+        let again = match frame.items.as_ref().map(|i| i.len()) {
             Some(count) => (iteration as usize) < count,
             None => {
                 let Action::Loop(l) = &self.runbook.step(loop_ix).step.action else {

@@ -96,7 +96,7 @@ fn shared_default(value: &LazyLock<Arc<str>>) -> Arc<str> {
 }
 
 /// What the running step is doing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Phase {
     /// Waiting for [`Input::ActionFinished`].
     Action { request_id: Id },
@@ -118,6 +118,49 @@ pub(crate) enum Phase {
     Child { request_id: Id, execution_id: Id },
     /// An `aws:loop` whose body is running.
     LoopBody,
+}
+
+/// Hashed field by field like a derived `Hash`, except an approval's
+/// approvers: they are read from the inputs of the step's record, which
+/// the execution's hash covers, so only their number is written (the
+/// model checker hashes every state; the approvers' ARNs were most of it).
+impl std::hash::Hash for Phase {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Phase::Action { request_id } => {
+                state.write_u8(0);
+                request_id.hash(state);
+            }
+            Phase::PollWait { wake } => {
+                state.write_u8(1);
+                wake.hash(state);
+            }
+            Phase::Approval {
+                approvers,
+                min,
+                decisions,
+            } => {
+                state.write_u8(2);
+                state.write_usize(approvers.len());
+                min.hash(state);
+                decisions.hash(state);
+            }
+            Phase::Paused => state.write_u8(3),
+            Phase::Sleeping { wake } => {
+                state.write_u8(4);
+                wake.hash(state);
+            }
+            Phase::Child {
+                request_id,
+                execution_id,
+            } => {
+                state.write_u8(5);
+                request_id.hash(state);
+                execution_id.hash(state);
+            }
+            Phase::LoopBody => state.write_u8(6),
+        }
+    }
 }
 
 /// One approver's decision.
@@ -146,7 +189,8 @@ pub(crate) struct LoopFrame {
     pub exec: usize,
     pub step: usize,
     pub iteration: u32,
-    pub items: Option<Vec<String>>,
+    /// The iterator values, shared by every clone of the execution.
+    pub items: Option<Arc<[String]>>,
     pub max: u32,
 }
 
@@ -196,7 +240,7 @@ pub struct Execution {
     pub(crate) mode: Mode,
     pub(crate) start_time: Option<SimTime>,
     pub(crate) end_time: Option<SimTime>,
-    pub(crate) parameters: Arc<BTreeMap<String, Value>>,
+    pub(crate) parameters: Inputs,
     /// Per step, its inputs resolved when the execution started, for the
     /// steps whose inputs read only what is fixed then
     /// ([`crate::runbook::FlatStep::start_fixed`]). A function of the
@@ -627,7 +671,7 @@ impl Execution {
 
     /// Typed parameter values.
     pub fn parameters(&self) -> &BTreeMap<String, Value> {
-        &self.parameters
+        self.parameters.as_map()
     }
 
     /// Typed variable values.
@@ -808,7 +852,7 @@ impl Execution {
         self.parameters = if parameters.is_empty() {
             empty_map()
         } else {
-            Arc::new(parameters)
+            Arc::new(parameters.into())
         };
         self.fixed_hash = super::hashing::hash_of(&(&*self.config, &*self.parameters));
         self.fixed_inputs = self.resolve_fixed_inputs(now);

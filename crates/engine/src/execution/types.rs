@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// Resolved step inputs, shared between a step record and its requests
 /// (a step whose inputs have no placeholder shares one map for every run).
-pub type Inputs = Arc<BTreeMap<String, Value>>;
+pub type Inputs = Arc<super::inputs::InputMap>;
 
 /// SSM's `AutomationParameterMap`: name → list of strings.
 pub type Payload = BTreeMap<String, Vec<String>>;
