@@ -19,6 +19,10 @@
 //! * Map keys are never interpolated; SSM does not support it.
 //! * Error paths point into the value as written (before splicing).
 
+mod compiled;
+
+pub use compiled::Template;
+
 use crate::path::Path;
 use crate::template::{self, Reference};
 use indexmap::IndexMap;

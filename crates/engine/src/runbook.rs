@@ -320,6 +320,10 @@ pub struct FlatStep {
     /// id, account, region and partition): each execution resolves them
     /// once, when it starts, and every run of the step shares the result.
     pub start_fixed: bool,
+    /// For a step without [`FlatStep::static_inputs`]: each input compiled
+    /// once ([`crate::interpolate::Template`]), in written order, so that a
+    /// run of the step parses no placeholder.
+    pub input_templates: Arc<[(String, crate::interpolate::Template)]>,
     /// Where the step goes and how it is retried, resolved when compiled.
     pub route: Route,
 }
@@ -545,6 +549,14 @@ impl Runbook {
             });
             let start_fixed =
                 static_inputs.is_none() && !lazy && step.raw_inputs.values().all(fixed_at_start);
+            let input_templates = if static_inputs.is_some() {
+                Arc::from([])
+            } else {
+                step.raw_inputs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), crate::interpolate::Template::compile(v)))
+                    .collect()
+            };
             self.steps.push(FlatStep {
                 step: step.clone(),
                 parent,
@@ -555,6 +567,7 @@ impl Runbook {
                 action_name: Arc::from(step.action.name()),
                 static_inputs,
                 start_fixed,
+                input_templates,
                 route: Route::default(),
             });
             if let Action::Loop(l) = &step.action {

@@ -145,19 +145,21 @@ impl Execution {
             return Ok(Arc::clone(&self.steps[exec].inputs));
         }
         let flat = self.runbook.step(ix);
-        let step = &flat.step;
-        let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
+        let lazy = matches!(flat.step.action, Action::Branch(_) | Action::Loop(_));
+        let scope = self.scope(now);
         let mut resolved = BTreeMap::new();
         let mut shown = BTreeMap::new();
-        for (key, raw) in &step.raw_inputs {
+        for (key, template) in flat.input_templates.iter() {
             if lazy && matches!(key.as_str(), "Choices" | "LoopCondition") {
                 // Shown resolved where possible; evaluated later, one choice at a time.
-                let value =
-                    interpolate::resolve(raw, &self.scope(now)).unwrap_or_else(|_| raw.clone());
+                let value = template
+                    .resolve(&scope)
+                    .unwrap_or_else(|_| template.raw().clone());
                 shown.insert(key.clone(), value);
                 continue;
             }
-            let value = interpolate::resolve(raw, &self.scope(now))
+            let value = template
+                .resolve(&scope)
                 .map_err(|e| input_failure(within_input(key, e)))?;
             resolved.insert(key.clone(), value);
         }
