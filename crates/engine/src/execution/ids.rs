@@ -30,6 +30,11 @@ impl Id {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
+    /// The id's 36 ASCII bytes.
+    pub fn as_bytes(&self) -> &[u8; 36] {
+        &self.0
+    }
+
     /// An id from text of exactly 36 ASCII characters; `None` otherwise.
     pub fn parse(text: &str) -> Option<Id> {
         let bytes: [u8; 36] = text.as_bytes().try_into().ok()?;

@@ -412,8 +412,14 @@ fn record_hash(record: &StepExecution, runbook: &Runbook, fixed: &[Option<Inputs
         attempts,
         requests,
     } = record;
+    use std::hash::Hasher;
     let mut h = super::hashing::ChunkHasher::default();
-    (id, step, status, start_time, end_time).hash(&mut h);
+    // Field by field, ids as their bytes: the fields a derived `Hash`
+    // would write, with less framing.
+    h.write(id.as_bytes());
+    h.write_usize(*step);
+    status.hash(&mut h);
+    (start_time, end_time).hash(&mut h);
     let shared = runbook
         .steps()
         .get(*step)
@@ -423,9 +429,22 @@ fn record_hash(record: &StepExecution, runbook: &Runbook, fixed: &[Option<Inputs
     if !shared {
         inputs.hash(&mut h);
     }
-    (outputs, response, failure_message, failure_details).hash(&mut h);
-    (valid_next_steps, parent, attempts, requests).hash(&mut h);
-    std::hash::Hasher::finish(&h)
+    outputs.hash(&mut h);
+    (response, failure_message, failure_details).hash(&mut h);
+    valid_next_steps.hash(&mut h);
+    match parent.as_deref() {
+        None => h.write_u8(0),
+        // The loop's name and action follow from this record's step.
+        Some(p) => {
+            h.write_u8(1);
+            h.write(p.step_execution_id.as_bytes());
+            h.write_u32(p.iteration);
+            p.iterator_value.hash(&mut h);
+        }
+    }
+    h.write_u32(*attempts);
+    h.write_u32(*requests);
+    h.finish()
 }
 
 impl std::ops::Index<usize> for Records {

@@ -27,8 +27,26 @@ use std::sync::{Arc, OnceLock};
 /// assert_eq!(o.get("b"), Some(&json!(3)));
 /// assert_eq!(o.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Outputs(Vec<(String, Output)>);
+///
+/// The entries are shared copy-on-write: a step record is copied each
+/// time its status changes (and the model checker copies records between
+/// states), while its outputs are set once, so a copy shares them.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs(Option<Arc<Vec<(String, Output)>>>);
+
+impl PartialEq for Outputs {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries() == other.entries()
+    }
+}
+
+impl Eq for Outputs {}
+
+impl std::hash::Hash for Outputs {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.entries().hash(state);
+    }
+}
 
 /// One output's value: JSON, or an approval's decisions shown as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -107,7 +125,7 @@ impl Output {
 impl Outputs {
     /// The value of output `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.find(name).ok().map(|i| self.0[i].1.value())
+        self.find(name).ok().map(|i| self.entries()[i].1.value())
     }
 
     /// Set output `name`; gives the value it replaced.
@@ -133,15 +151,21 @@ impl Outputs {
     }
 
     fn set(&mut self, name: String, value: Output) -> Option<Output> {
-        match self.find(&name) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+        let found = self.find(&name);
+        let entries = Arc::make_mut(self.0.get_or_insert_with(Default::default));
+        match found {
+            Ok(i) => Some(std::mem::replace(&mut entries[i].1, value)),
             Err(i) => {
                 // A handful of outputs: grow one at a time, not by doubling.
-                self.0.reserve_exact(1);
-                self.0.insert(i, (name, value));
+                entries.reserve_exact(1);
+                entries.insert(i, (name, value));
                 None
             }
         }
+    }
+
+    fn entries(&self) -> &[(String, Output)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Whether output `name` is set.
@@ -151,21 +175,22 @@ impl Outputs {
 
     /// Every output, in name order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &Value)> + ExactSizeIterator {
-        self.0.iter().map(|(k, v)| (k, v.value()))
+        self.entries().iter().map(|(k, v)| (k, v.value()))
     }
 
     /// How many outputs are set.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries().len()
     }
 
     /// Whether no output is set.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries().is_empty()
     }
 
     fn find(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+        self.entries()
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
     }
 }
 
@@ -189,7 +214,11 @@ impl IntoIterator for Outputs {
     type Item = (String, Value);
     type IntoIter = IntoIter;
     fn into_iter(self) -> IntoIter {
-        IntoIter(self.0.into_iter())
+        let entries = self
+            .0
+            .map(|shared| Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone()))
+            .unwrap_or_default();
+        IntoIter(entries.into_iter())
     }
 }
 
