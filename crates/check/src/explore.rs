@@ -416,15 +416,14 @@ impl Checker {
             for (i, m) in moves.into_iter().enumerate() {
                 stats.transitions += 1;
                 // The last move takes the parent itself: one clone fewer.
-                let mut next = match (i == last, parent.take()) {
-                    (true, Some(ex)) => ex,
-                    (_, Some(ex)) => {
-                        let copy = ex.clone();
-                        parent = Some(ex);
-                        copy
-                    }
-                    (_, None) => break,
+                // (The parent stays in place until then: an execution is
+                // a few hundred bytes, not worth moving out and back.)
+                let next = if i == last {
+                    parent.take()
+                } else {
+                    parent.as_ref().map(World::clone)
                 };
+                let Some(mut next) = next else { break };
                 let at = m.at;
                 if self.model.apply_owned(&mut next, m).is_err() {
                     if self.builtins.no_internal_error && builtin_found[1].is_none() {

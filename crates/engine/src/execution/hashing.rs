@@ -1,7 +1,9 @@
-//! The fixed-key hasher behind an execution's cached part hashes (each
-//! step record, the configuration and parameters): fast on the small,
-//! many writes that `#[derive(Hash)]` makes, and the same in every process
-//! and run, so fingerprints built from it are reproducible.
+//! The fixed-key hashers behind an execution's hashes: [`ChunkHasher`]
+//! for the configuration, parameters, inputs and the model checker's
+//! 128-bit fingerprints, and a seeded foldhash for each step record's
+//! remembered 64-bit hash. Both are fast on the small, many writes that
+//! `#[derive(Hash)]` makes, and the same in every process and run, so
+//! fingerprints built from them are reproducible.
 //!
 //! Owns only hashing; it never decides what is hashed (that is each
 //! type's `Hash`), and it keeps no state between uses.
@@ -110,6 +112,17 @@ impl Hasher for ChunkHasher {
     fn finish(&self) -> u64 {
         xxh3_64(&self.buf[..self.len])
     }
+}
+
+/// The hasher of a step record's hash: foldhash's quality variant with a
+/// fixed seed (the same in every run), which takes each small write
+/// straight into its state instead of gathering bytes for XXH3. A record
+/// is a few dozen small fields, hashed again each time it changes.
+pub(crate) fn record_hasher() -> foldhash::quality::FoldHasher<'static> {
+    use std::hash::BuildHasher;
+    static STATE: foldhash::quality::FixedState =
+        foldhash::quality::FixedState::with_seed(0x5353_4d2d_7275_6e62);
+    STATE.build_hasher()
 }
 
 /// The [`ChunkHasher`] hash of one value.

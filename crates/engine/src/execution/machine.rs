@@ -413,7 +413,7 @@ fn record_hash(record: &StepExecution, runbook: &Runbook, fixed: &[Option<Inputs
         requests,
     } = record;
     use std::hash::Hasher;
-    let mut h = super::hashing::ChunkHasher::default();
+    let mut h = super::hashing::record_hasher();
     // Field by field, ids as their bytes: the fields a derived `Hash`
     // would write, with less framing.
     h.write(id.as_bytes());
