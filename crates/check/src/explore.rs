@@ -421,7 +421,7 @@ impl Checker {
                 let next = if i == last {
                     parent.take()
                 } else {
-                    parent.as_ref().map(World::clone)
+                    parent.clone()
                 };
                 let Some(mut next) = next else { break };
                 let at = m.at;
