@@ -184,7 +184,7 @@ pub(crate) struct Active {
 }
 
 /// A running `aws:loop`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LoopFrame {
     pub exec: usize,
     pub step: usize,
@@ -192,6 +192,25 @@ pub(crate) struct LoopFrame {
     /// The iterator values, shared by every clone of the execution.
     pub items: Option<Arc<[String]>>,
     pub max: u32,
+}
+
+/// Hashed like a derived `Hash`, except the iterator values: they are read
+/// from the loop record's inputs, which the execution's hash covers, so
+/// only their number is written.
+impl std::hash::Hash for LoopFrame {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.exec);
+        state.write_usize(self.step);
+        state.write_u32(self.iteration);
+        match &self.items {
+            None => state.write_u8(0),
+            Some(items) => {
+                state.write_u8(1);
+                state.write_usize(items.len());
+            }
+        }
+        state.write_u32(self.max);
+    }
 }
 
 /// How a step attempt ended.
