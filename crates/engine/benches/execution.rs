@@ -1,6 +1,10 @@
 //! Benchmarks of the execution engine, driven directly (no simulator):
 //! a 10-step approval runbook from start to Success, a 1,000-step linear
 //! runbook (step transitions per second), and a 100-iteration loop.
+//!
+//! The benchmark runs with mimalloc, the allocator of the `ssm-runbook`
+//! binary (`ssm-runbook run` drives this engine); `docs/benchmarks.md` gives
+//! the system allocator's figures beside these.
 #![allow(missing_docs)] // criterion's macros generate undocumented functions
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -12,6 +16,9 @@ use ssm_runbook_engine::runbook::Runbook;
 use ssm_runbook_engine::validate::validate_text;
 use std::hint::black_box;
 use std::sync::Arc;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 
