@@ -152,7 +152,11 @@ impl Outputs {
 
     fn set(&mut self, name: String, value: Output) -> Option<Output> {
         let found = self.find(&name);
-        let entries = Arc::make_mut(self.0.get_or_insert_with(Default::default));
+        // Room for two at first: an approval, a branch and a loop each set two.
+        let entries = Arc::make_mut(
+            self.0
+                .get_or_insert_with(|| Arc::new(Vec::with_capacity(2))),
+        );
         match found {
             Ok(i) => Some(std::mem::replace(&mut entries[i].1, value)),
             Err(i) => {
