@@ -7,7 +7,8 @@
 //! and Graphviz for `ssm-runbook graph`. It does not execute anything and
 //! knows nothing about statuses.
 
-use crate::document::{Action, Document, OnCancel, OnFailure, Step};
+use crate::document::names::NameMap;
+use crate::document::{Action, Document, OnCancel, OnFailure, Step, StepAt};
 use indexmap::IndexMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::fmt::Write as _;
@@ -93,19 +94,34 @@ pub struct StepNode {
 #[derive(Debug, Clone)]
 pub struct StepGraph {
     graph: DiGraph<StepNode, EdgeKind>,
-    index: IndexMap<String, NodeIndex>,
+    /// Each name's node, in document order (a fixed-key hash: see
+    /// [`crate::document::names`]).
+    index: NameMap<String, NodeIndex>,
 }
 
 impl StepGraph {
     /// Build the graph of a document. References to unknown steps are left out.
     pub fn build(doc: &Document) -> StepGraph {
+        Self::build_from(&doc.all_steps())
+    }
+
+    /// [`StepGraph::build`] from the document's [`Document::all_steps`],
+    /// for a caller that has them already. A step's node is the first
+    /// step of its name; every step of that name adds its edges to it.
+    pub(crate) fn build_from(all: &[StepAt<'_>]) -> StepGraph {
         let mut g = StepGraph {
-            graph: DiGraph::new(),
-            index: IndexMap::new(),
+            graph: DiGraph::with_capacity(all.len(), all.len() * 2),
+            index: NameMap::with_capacity_and_hasher(all.len(), Default::default()),
         };
-        let all = doc.all_steps();
-        for at in &all {
-            if at.step.name.is_empty() || g.index.contains_key(&at.step.name) {
+        // The node of each step of `all`, found once.
+        let mut nodes = Vec::with_capacity(all.len());
+        for at in all {
+            if at.step.name.is_empty() {
+                nodes.push(None);
+                continue;
+            }
+            if let Some(&ix) = g.index.get(at.step.name.as_str()) {
+                nodes.push(Some(ix));
                 continue;
             }
             let last_main = at.parent.is_none() && at.index + 1 == at.siblings.len();
@@ -117,15 +133,12 @@ impl StepGraph {
             };
             let ix = g.graph.add_node(node);
             g.index.insert(at.step.name.clone(), ix);
+            nodes.push(Some(ix));
         }
-        for at in &all {
-            let Some(&from) = g.index.get(&at.step.name) else {
-                continue;
-            };
-            if g.graph[from].name != at.step.name {
-                continue;
+        for (at, from) in all.iter().zip(nodes) {
+            if let Some(from) = from {
+                g.add_step_edges(from, at.step, at.siblings, at.index, at.parent);
             }
-            g.add_step_edges(from, at.step, at.siblings, at.index, at.parent);
         }
         g
     }
@@ -158,12 +171,12 @@ impl StepGraph {
         parent: Option<&str>,
     ) {
         let successor = Self::successor(siblings, index, parent);
-        let success_target: Option<(String, EdgeKind)> =
+        let success_target: Option<(&str, EdgeKind)> =
             match (&step.action, step.is_end(), &step.next_step) {
                 (Action::Branch(_), _, _) => None,
                 (_, true, _) => None,
-                (_, false, Some(n)) => Some((n.clone(), EdgeKind::NextStep)),
-                (_, false, None) => successor.map(|(n, k)| (n.to_owned(), k)),
+                (_, false, Some(n)) => Some((n.as_str(), EdgeKind::NextStep)),
+                (_, false, None) => successor,
             };
         match &step.action {
             Action::Branch(b) => {

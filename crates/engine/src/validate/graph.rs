@@ -4,9 +4,9 @@
 
 use super::placeholders::StepPlaceholders;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::document::{Action, Document, StepAt};
+use crate::document::{Action, Document, Step, StepAt};
 use crate::runbook::{EdgeKind, StepGraph};
-use crate::template::Reference;
+use crate::template::RefName;
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -34,15 +34,14 @@ pub(super) fn check(
     {
         return;
     }
-    let graph = StepGraph::build(doc);
-    let Some(start) = graph.node(&first.name) else {
-        return;
-    };
+    // Every step has a name of its own, so the graph has one node per
+    // step, in the order of `all`: the node of `all[i]` is `NodeIndex(i)`.
+    let graph = StepGraph::build_from(all);
+    debug_assert_eq!(graph.graph().node_count(), all.len());
+    let start = NodeIndex::new(0);
     let reached = reachable(&graph, start);
-    for at in all {
-        let Some(ix) = graph.node(&at.step.name) else {
-            continue;
-        };
+    for (i, at) in all.iter().enumerate() {
+        let ix = NodeIndex::new(i);
         if !reached.contains(&ix) && at.parent.is_none() {
             out.push(Diagnostic::new(
                 Code::UnreachableStep,
@@ -66,7 +65,7 @@ pub(super) fn check(
             }
         }
     }
-    cycles(doc, &graph, all, out);
+    cycles(&graph, all, out);
     maybe_unset(&graph, start, all, found, out);
 }
 
@@ -89,7 +88,7 @@ fn progress_edge(kind: EdgeKind) -> bool {
     kind.after_success() && kind != EdgeKind::LoopBack
 }
 
-fn cycles(doc: &Document, graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
+fn cycles(graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
     let g = graph.graph();
     let filtered = petgraph::visit::EdgeFiltered::from_fn(g, |e| progress_edge(*e.weight()));
     for component in petgraph::algo::kosaraju_scc(&filtered) {
@@ -106,17 +105,15 @@ fn cycles(doc: &Document, graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<D
             g[n].ends_on_success
                 || g.edges_directed(n, Direction::Outgoing)
                     .any(|e| progress_edge(*e.weight()) && !members.contains(&e.target()))
-                || branch_falls_off_end(doc, &g[n].name)
+                || all
+                    .get(n.index())
+                    .is_some_and(|at| branch_falls_off_end(at.step))
         });
-        let mut names: Vec<(usize, &str)> = members
+        // `members` is ordered by node, which is the order of `all`.
+        let names: Vec<(usize, &str)> = members
             .iter()
-            .filter_map(|&n| {
-                all.iter()
-                    .position(|a| a.step.name == g[n].name)
-                    .map(|i| (i, g[n].name.as_str()))
-            })
+            .map(|&n| (n.index(), g[n].name.as_str()))
             .collect();
-        names.sort_unstable();
         let Some(&(first_index, _)) = names.first() else {
             continue;
         };
@@ -144,10 +141,8 @@ fn cycles(doc: &Document, graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<D
     }
 }
 
-fn branch_falls_off_end(doc: &Document, name: &str) -> bool {
-    doc.find_step(name).is_some_and(
-        |s| matches!(&s.action, Action::Branch(b) if b.default.is_none() && s.is_end()),
-    )
+fn branch_falls_off_end(s: &Step) -> bool {
+    matches!(&s.action, Action::Branch(b) if b.default.is_none() && s.is_end())
 }
 
 /// Must-analysis: for each step, the steps that certainly ran on every path
@@ -169,16 +164,13 @@ fn maybe_unset(
     let forward = petgraph::visit::EdgeFiltered::from_fn(g, |e| *e.weight() != EdgeKind::OnCancel);
     let dominators = petgraph::algo::dominators::simple_fast(&forward, start);
     let tree = DominatorTree::new(&dominators, start, g.node_count());
-    for (at, found) in all.iter().zip(found) {
-        let Some(ix) = graph.node(&at.step.name) else {
-            continue;
-        };
+    for (i, (at, found)) in all.iter().zip(found).enumerate() {
+        let ix = NodeIndex::new(i);
         if !tree.reached(ix) {
             continue;
         }
         for (trail, ph) in &found.items {
-            let Ok(ph) = ph else { continue };
-            let Reference::StepOutput { step, output } = &ph.reference else {
+            let &Ok(RefName::StepOutput { step, output }) = ph else {
                 continue;
             };
             let Some(producer) = graph.node(step) else {
@@ -188,7 +180,7 @@ fn maybe_unset(
                 continue;
             }
             // Loop outputs are readable inside the loop's own body.
-            if at.parent == Some(step.as_str()) {
+            if at.parent == Some(step) {
                 continue;
             }
             out.push(Diagnostic::new(

@@ -9,7 +9,7 @@
 
 use crate::document::StepAt;
 use crate::path::Path;
-use crate::template::{self, Placeholder, TemplateError};
+use crate::template::{self, RefName, TemplateError};
 use serde_json::Value;
 use std::ops::Range;
 
@@ -17,9 +17,10 @@ use std::ops::Range;
 pub(super) struct StepPlaceholders<'d> {
     /// Every trail, one after another; each item names its own range.
     segments: Vec<Seg<'d>>,
-    /// Each placeholder (or syntax error) with the range of `segments`
-    /// that leads from the step to the string holding it.
-    pub items: Vec<(Range<usize>, Result<Placeholder, TemplateError>)>,
+    /// Each placeholder's reference (or syntax error), borrowed from the
+    /// string holding it, with the range of `segments` that leads from the
+    /// step to that string.
+    pub items: Vec<(Range<usize>, Result<RefName<'d>, TemplateError>)>,
 }
 
 impl StepPlaceholders<'_> {
@@ -71,21 +72,25 @@ fn walk<'v>(value: &'v Value, trail: &mut Vec<Seg<'v>>, out: &mut StepPlaceholde
             if !template::has_open(s) {
                 return;
             }
-            let mut here = || {
-                let start = out.segments.len();
-                out.segments.extend_from_slice(trail);
-                start..out.segments.len()
-            };
-            match template::placeholders(s) {
-                Ok(found) if found.is_empty() => {}
-                Ok(found) => {
-                    let range = here();
-                    out.items
-                        .extend(found.into_iter().map(|p| (range.clone(), Ok(p))));
-                }
-                Err(e) => {
-                    let range = here();
-                    out.items.push((range, Err(e)));
+            // What `template::placeholders` answers: every reference, or
+            // the nesting error alone. The trail is copied once, on the
+            // first find.
+            let first = out.items.len();
+            let mut here: Option<Range<usize>> = None;
+            for found in template::references(s) {
+                let range = here
+                    .get_or_insert_with(|| {
+                        let start = out.segments.len();
+                        out.segments.extend_from_slice(trail);
+                        start..out.segments.len()
+                    })
+                    .clone();
+                match found {
+                    Ok(reference) => out.items.push((range, Ok(reference))),
+                    Err(e) => {
+                        out.items.truncate(first);
+                        out.items.push((range, Err(e)));
+                    }
                 }
             }
         }

@@ -4,10 +4,10 @@
 
 use super::placeholders::StepPlaceholders;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::document::names::NameMap;
 use crate::document::{Action, ActionKind, Document, OnCancel, OnFailure, Step, StepAt};
 use crate::path::Path;
-use crate::template::{self, Reference, SYSTEM_VARIABLES};
-use indexmap::IndexMap;
+use crate::template::{self, RefName, Reference, SYSTEM_VARIABLES};
 use serde_json::Value;
 
 /// `all` is [`Document::all_steps`]; `found` the placeholders of each of
@@ -18,7 +18,7 @@ pub(super) fn check(
     found: &[StepPlaceholders<'_>],
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut first_by_name: IndexMap<&str, &StepAt<'_>> = IndexMap::new();
+    let mut first_by_name: NameMap<&str, &StepAt<'_>> = NameMap::default();
     for at in all {
         if at.step.name.is_empty() {
             continue;
@@ -36,7 +36,7 @@ pub(super) fn check(
             first_by_name.insert(&at.step.name, at);
         }
     }
-    let steps: IndexMap<&str, &Step> = first_by_name.iter().map(|(k, v)| (*k, v.step)).collect();
+    let steps: NameMap<&str, &Step> = first_by_name.iter().map(|(k, v)| (*k, v.step)).collect();
     for (at, found) in all.iter().zip(found) {
         check_targets(at, &steps, out);
         check_inputs(doc, at, found, &steps, out);
@@ -55,7 +55,14 @@ pub(super) fn check(
                     path,
                     "{{ssm:...}} is not supported in assumeRole",
                 )),
-                Ok(p) => check_reference(doc, &p.reference, None, &steps, &|| path.clone(), out),
+                Ok(p) => check_reference(
+                    doc,
+                    p.reference.borrowed(),
+                    None,
+                    &steps,
+                    &|| path.clone(),
+                    out,
+                ),
                 Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
             }
         }
@@ -76,7 +83,14 @@ pub(super) fn check(
                 // runbooks default to {{ TARGET_ID }} and other parameters);
                 // only system variable names are checked.
                 Ok(p) if matches!(p.reference, Reference::Automation(_) | Reference::Global(_)) => {
-                    check_reference(doc, &p.reference, None, &steps, &|| path.clone(), out)
+                    check_reference(
+                        doc,
+                        p.reference.borrowed(),
+                        None,
+                        &steps,
+                        &|| path.clone(),
+                        out,
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
@@ -112,7 +126,7 @@ pub(super) fn check(
     }
 }
 
-fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
+fn check_targets(at: &StepAt<'_>, steps: &NameMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
     let step = at.step;
     let unknown = |field: &str, target: &str| {
         Diagnostic::new(
@@ -169,7 +183,7 @@ fn check_inputs(
     doc: &Document,
     at: &StepAt<'_>,
     found: &StepPlaceholders<'_>,
-    steps: &IndexMap<&str, &Step>,
+    steps: &NameMap<&str, &Step>,
     out: &mut Vec<Diagnostic>,
 ) {
     for (trail, ph) in &found.items {
@@ -180,33 +194,33 @@ fn check_inputs(
                 path(),
                 e.message.clone(),
             )),
-            Ok(p) => check_reference(doc, &p.reference, Some(at), steps, &path, out),
+            Ok(reference) => check_reference(doc, *reference, Some(at), steps, &path, out),
         }
     }
 }
 
 fn check_reference(
     doc: &Document,
-    reference: &Reference,
+    reference: RefName<'_>,
     reader: Option<&StepAt<'_>>,
-    steps: &IndexMap<&str, &Step>,
+    steps: &NameMap<&str, &Step>,
     path: &dyn Fn() -> Path,
     out: &mut Vec<Diagnostic>,
 ) {
     match reference {
-        Reference::Parameter(name) => {
+        RefName::Parameter(name) => {
             if !doc.parameters.contains_key(name) {
                 out.push(Diagnostic::new(Code::UndeclaredParameter, path(), format!("Parameter \"{name}\" is not declared.")));
             }
         }
-        Reference::Variable(name) => {
+        RefName::Variable(name) => {
             if !doc.variables.contains_key(name) {
                 out.push(Diagnostic::new(Code::UndeclaredVariable, path(), format!("variable '{name}' is not declared under variables")));
             }
         }
-        Reference::Automation(name) | Reference::Global(name) => {
-            let prefix = if matches!(reference, Reference::Automation(_)) { "automation" } else { "global" };
-            if !SYSTEM_VARIABLES.contains(&(prefix, name.as_str())) {
+        RefName::Automation(name) | RefName::Global(name) => {
+            let prefix = if matches!(reference, RefName::Automation(_)) { "automation" } else { "global" };
+            if !SYSTEM_VARIABLES.contains(&(prefix, name)) {
                 let known: Vec<String> = SYSTEM_VARIABLES.iter().map(|(p, n)| format!("{p}:{n}")).collect();
                 out.push(Diagnostic::new(
                     Code::UnknownSystemVariable,
@@ -215,12 +229,12 @@ fn check_reference(
                 ));
             }
         }
-        Reference::Ssm(name) => out.push(Diagnostic::new(
+        RefName::Ssm(name) => out.push(Diagnostic::new(
             Code::SsmParameterInInput,
             path(),
             format!("{{{{ssm:{name}}}}} cannot be used in step inputs; declare a parameter whose default is {{{{ssm:{name}}}}}"),
         )),
-        Reference::StepOutput { step, output } => match steps.get(step.as_str()) {
+        RefName::StepOutput { step, output } => match steps.get(step) {
             None => out.push(Diagnostic::new(
                 Code::UnknownStepOutput,
                 path(),
