@@ -266,10 +266,18 @@ pub fn whole(text: &str) -> Option<Reference> {
 }
 
 fn is_reference_name(inner: &str) -> bool {
+    // Byte by byte: every byte of a non-ASCII character fails the test, as
+    // the character itself would.
     !inner.is_empty()
         && inner
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.' | '-' | '/'))
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-' | b'/'))
+}
+
+/// `text` split around the first `byte` (an ASCII byte), without it.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 fn classify(inner: &str) -> Reference {
@@ -277,7 +285,7 @@ fn classify(inner: &str) -> Reference {
 }
 
 fn classify_borrowed(inner: &str) -> RefName<'_> {
-    if let Some((prefix, name)) = inner.split_once(':') {
+    if let Some((prefix, name)) = split_at_byte(inner, b':') {
         match prefix {
             "automation" => return RefName::Automation(name),
             "global" => return RefName::Global(name),
@@ -286,7 +294,7 @@ fn classify_borrowed(inner: &str) -> RefName<'_> {
             _ => {}
         }
     }
-    match inner.split_once('.') {
+    match split_at_byte(inner, b'.') {
         Some((step, output)) => RefName::StepOutput { step, output },
         None => RefName::Parameter(inner),
     }

@@ -2,47 +2,48 @@
 //! with no fall-back, and step outputs read where the producing step may not
 //! have succeeded.
 
-use super::placeholders::StepPlaceholders;
+use super::placeholders::{self, Placeholders};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Action, Document, Step, StepAt};
-use crate::runbook::{EdgeKind, StepGraph};
+use crate::runbook::{EdgeKind, Wiring, ends_on_success};
 use crate::template::RefName;
 use petgraph::Direction;
-use petgraph::graph::NodeIndex;
+use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+/// The step graph as these rules read it: [`crate::runbook::StepGraph`]'s
+/// nodes and edges, each node weighed by whether success ends the run
+/// there.
+type Graph = DiGraph<bool, EdgeKind>;
 
 /// `all` is [`Document::all_steps`]; `found` the placeholders of each of
 /// those steps' inputs, in the same order.
 pub(super) fn check(
     doc: &Document,
     all: &[StepAt<'_>],
-    found: &[StepPlaceholders<'_>],
+    found: &Placeholders<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(first) = doc.main_steps.first() else {
         return;
     };
+    let wiring = Wiring::build(all, ends_on_success);
     // A step without a name (SSM201) is no node, so the steps after it look
     // unreachable; with two steps of one name (SSM202) every reference to
     // the name is ambiguous, and the merged node makes cycles that are not
-    // there. Both are reported already; the graph rules would only add noise.
-    let mut names = BTreeSet::new();
-    if all
-        .iter()
-        .any(|at| at.step.name.is_empty() || !names.insert(at.step.name.as_str()))
-    {
+    // there. Both are reported already; the graph rules would only add
+    // noise. Each makes fewer nodes than steps.
+    if wiring.graph.node_count() != all.len() {
         return;
     }
-    // Every step has a name of its own, so the graph has one node per
-    // step, in the order of `all`: the node of `all[i]` is `NodeIndex(i)`.
-    let graph = StepGraph::build_from(all);
-    debug_assert_eq!(graph.graph().node_count(), all.len());
+    // Every step has a node of its own, in the order of `all`: the node of
+    // `all[i]` is `NodeIndex(i)`.
+    let g = &wiring.graph;
     let start = NodeIndex::new(0);
-    let reached = reachable(&graph, start);
+    let reached = reachable(g, start);
     for (i, at) in all.iter().enumerate() {
-        let ix = NodeIndex::new(i);
-        if !reached.contains(&ix) && at.parent.is_none() {
+        if !reached[i] && at.parent.is_none() {
             out.push(Diagnostic::new(
                 Code::UnreachableStep,
                 at.path().key("name"),
@@ -65,16 +66,19 @@ pub(super) fn check(
             }
         }
     }
-    cycles(&graph, all, out);
-    maybe_unset(&graph, start, all, found, out);
+    cycles(g, all, out);
+    maybe_unset(&wiring, start, all, found, out);
 }
 
-fn reachable(graph: &StepGraph, start: NodeIndex) -> BTreeSet<NodeIndex> {
-    let mut seen = BTreeSet::from([start]);
+/// Whether each node is reached from `start`, by node index.
+fn reachable(g: &Graph, start: NodeIndex) -> Vec<bool> {
+    let mut seen = vec![false; g.node_count()];
+    seen[start.index()] = true;
     let mut queue = VecDeque::from([start]);
     while let Some(n) = queue.pop_front() {
-        for next in graph.graph().neighbors_directed(n, Direction::Outgoing) {
-            if seen.insert(next) {
+        for next in g.neighbors_directed(n, Direction::Outgoing) {
+            if !seen[next.index()] {
+                seen[next.index()] = true;
                 queue.push_back(next);
             }
         }
@@ -88,12 +92,12 @@ fn progress_edge(kind: EdgeKind) -> bool {
     kind.after_success() && kind != EdgeKind::LoopBack
 }
 
-fn cycles(graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
-    let g = graph.graph();
+fn cycles(g: &Graph, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
     let filtered = petgraph::visit::EdgeFiltered::from_fn(g, |e| progress_edge(*e.weight()));
-    for component in petgraph::algo::kosaraju_scc(&filtered) {
-        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
-        let cyclic = members.len() > 1
+    // Marks the members of the component at hand, by node index.
+    let mut member = vec![false; g.node_count()];
+    for mut component in petgraph::algo::kosaraju_scc(&filtered) {
+        let cyclic = component.len() > 1
             || component.iter().any(|&n| {
                 g.edges_directed(n, Direction::Outgoing)
                     .any(|e| e.target() == n && progress_edge(*e.weight()))
@@ -101,24 +105,30 @@ fn cycles(graph: &StepGraph, all: &[StepAt<'_>], out: &mut Vec<Diagnostic>) {
         if !cyclic {
             continue;
         }
-        let exits = members.iter().any(|&n| {
-            g[n].ends_on_success
-                || g.edges_directed(n, Direction::Outgoing)
-                    .any(|e| progress_edge(*e.weight()) && !members.contains(&e.target()))
+        // Node order is the order of `all`.
+        component.sort_unstable();
+        for &n in &component {
+            member[n.index()] = true;
+        }
+        let exits = component.iter().any(|&n| {
+            g[n] || g
+                .edges_directed(n, Direction::Outgoing)
+                .any(|e| progress_edge(*e.weight()) && !member[e.target().index()])
                 || all
                     .get(n.index())
                     .is_some_and(|at| branch_falls_off_end(at.step))
         });
-        // `members` is ordered by node, which is the order of `all`.
-        let names: Vec<(usize, &str)> = members
+        for &n in &component {
+            member[n.index()] = false;
+        }
+        let trace: Vec<&str> = component
             .iter()
-            .map(|&n| (n.index(), g[n].name.as_str()))
+            .filter_map(|&n| all.get(n.index()).map(|at| at.step.name.as_str()))
             .collect();
-        let Some(&(first_index, _)) = names.first() else {
+        let Some(first) = component.first().and_then(|&n| all.get(n.index())) else {
             continue;
         };
-        let trace: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
-        let path = all[first_index].path().key("name");
+        let path = first.path().key("name");
         if exits {
             out.push(Diagnostic::new(
                 Code::CycleWithExit,
@@ -154,26 +164,26 @@ fn branch_falls_off_end(s: &Step) -> bool {
 /// The dominator tree takes linear memory; the set-per-step dataflow it
 /// replaces held O(steps^2) entries (1 GB for a 10,000-step chain).
 fn maybe_unset(
-    graph: &StepGraph,
+    wiring: &Wiring<'_, bool>,
     start: NodeIndex,
     all: &[StepAt<'_>],
-    found: &[StepPlaceholders<'_>],
+    found: &Placeholders<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let g = graph.graph();
+    let g = &wiring.graph;
     let forward = petgraph::visit::EdgeFiltered::from_fn(g, |e| *e.weight() != EdgeKind::OnCancel);
     let dominators = petgraph::algo::dominators::simple_fast(&forward, start);
     let tree = DominatorTree::new(&dominators, start, g.node_count());
-    for (i, (at, found)) in all.iter().zip(found).enumerate() {
+    for (i, at) in all.iter().enumerate() {
         let ix = NodeIndex::new(i);
         if !tree.reached(ix) {
             continue;
         }
-        for (trail, ph) in &found.items {
+        for (holder, ph) in found.of(i) {
             let &Ok(RefName::StepOutput { step, output }) = ph else {
                 continue;
             };
-            let Some(producer) = graph.node(step) else {
+            let Some(&producer) = wiring.index.get(step) else {
                 continue;
             };
             if producer == ix || tree.dominates(producer, ix) {
@@ -185,7 +195,7 @@ fn maybe_unset(
             }
             out.push(Diagnostic::new(
                 Code::MaybeUnset,
-                found.path(&at.path(), trail),
+                placeholders::path_of(at, holder),
                 format!("{{{{ {step}.{output} }}}} is read by '{}', but on some path to it '{step}' has not run", at.step.name),
             ));
         }

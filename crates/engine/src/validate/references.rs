@@ -2,7 +2,7 @@
 //! (`nextStep`, `onFailure`, `onCancel`, branch targets), top-level outputs,
 //! and every `{{ }}` placeholder in `assumeRole` and step inputs.
 
-use super::placeholders::StepPlaceholders;
+use super::placeholders::{self, Placeholders};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::names::NameMap;
 use crate::document::{Action, ActionKind, Document, OnCancel, OnFailure, Step, StepAt};
@@ -15,15 +15,18 @@ use serde_json::Value;
 pub(super) fn check(
     doc: &Document,
     all: &[StepAt<'_>],
-    found: &[StepPlaceholders<'_>],
+    found: &Placeholders<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut first_by_name: NameMap<&str, &StepAt<'_>> = NameMap::default();
+    let mut known = Known {
+        steps: NameMap::with_capacity_and_hasher(all.len(), Default::default()),
+        parameters: doc.parameters.keys().map(|k| (k.as_str(), ())).collect(),
+    };
     for at in all {
         if at.step.name.is_empty() {
             continue;
         }
-        if first_by_name.contains_key(at.step.name.as_str()) {
+        if known.steps.contains_key(at.step.name.as_str()) {
             out.push(Diagnostic::new(
                 Code::DuplicateStepName,
                 at.path().key("name"),
@@ -33,13 +36,12 @@ pub(super) fn check(
                 ),
             ));
         } else {
-            first_by_name.insert(&at.step.name, at);
+            known.steps.insert(&at.step.name, at.step);
         }
     }
-    let steps: NameMap<&str, &Step> = first_by_name.iter().map(|(k, v)| (*k, v.step)).collect();
-    for (at, found) in all.iter().zip(found) {
-        check_targets(at, &steps, out);
-        check_inputs(doc, at, found, &steps, out);
+    for (i, at) in all.iter().enumerate() {
+        check_targets(at, &known, out);
+        check_inputs(doc, at, found, i, &known, out);
     }
     if let Some(role) = &doc.assume_role {
         let mut found = Vec::new();
@@ -59,7 +61,7 @@ pub(super) fn check(
                     doc,
                     p.reference.borrowed(),
                     None,
-                    &steps,
+                    &known,
                     &|| path.clone(),
                     out,
                 ),
@@ -87,7 +89,7 @@ pub(super) fn check(
                         doc,
                         p.reference.borrowed(),
                         None,
-                        &steps,
+                        &known,
                         &|| path.clone(),
                         out,
                     )
@@ -107,7 +109,7 @@ pub(super) fn check(
             ));
             continue;
         };
-        match steps.get(step) {
+        match known.steps.get(step) {
             None => out.push(Diagnostic::new(
                 Code::UnknownOutput,
                 path,
@@ -126,7 +128,15 @@ pub(super) fn check(
     }
 }
 
-fn check_targets(at: &StepAt<'_>, steps: &NameMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
+/// What references are checked against, hashed with
+/// [`crate::document::names`]' fixed-key hasher: the first step of each
+/// name, and the declared parameters' names.
+struct Known<'d> {
+    steps: NameMap<&'d str, &'d Step>,
+    parameters: NameMap<&'d str, ()>,
+}
+
+fn check_targets(at: &StepAt<'_>, known: &Known<'_>, out: &mut Vec<Diagnostic>) {
     let step = at.step;
     let unknown = |field: &str, target: &str| {
         Diagnostic::new(
@@ -136,17 +146,17 @@ fn check_targets(at: &StepAt<'_>, steps: &NameMap<&str, &Step>, out: &mut Vec<Di
         )
     };
     if let Some(next) = &step.next_step {
-        if !steps.contains_key(next.as_str()) {
+        if !known.steps.contains_key(next.as_str()) {
             out.push(unknown("nextStep", next));
         }
     }
     if let Some(OnFailure::Step(target)) = &step.on_failure {
-        if !steps.contains_key(target.as_str()) {
+        if !known.steps.contains_key(target.as_str()) {
             out.push(unknown("onFailure", target));
         }
     }
     if let Some(OnCancel::Step(target)) = &step.on_cancel {
-        match steps.get(target.as_str()).map(|s| s.action.kind()) {
+        match known.steps.get(target.as_str()).map(|s| s.action.kind()) {
             None => out.push(unknown("onCancel", target)),
             Some(Some(kind)) if !kind.may_run_on_cancel() => out.push(Diagnostic::new(
                 Code::OnCancel,
@@ -159,7 +169,8 @@ fn check_targets(at: &StepAt<'_>, steps: &NameMap<&str, &Step>, out: &mut Vec<Di
     if let Action::Branch(b) = &step.action {
         let inputs = || at.path().key("inputs");
         for (i, choice) in b.choices.iter().enumerate() {
-            if !choice.next_step.is_empty() && !steps.contains_key(choice.next_step.as_str()) {
+            if !choice.next_step.is_empty() && !known.steps.contains_key(choice.next_step.as_str())
+            {
                 out.push(Diagnostic::new(
                     Code::UnknownStepTarget,
                     inputs().key("Choices").index(i).key("NextStep"),
@@ -168,7 +179,7 @@ fn check_targets(at: &StepAt<'_>, steps: &NameMap<&str, &Step>, out: &mut Vec<Di
             }
         }
         if let Some(d) = &b.default {
-            if !steps.contains_key(d.as_str()) {
+            if !known.steps.contains_key(d.as_str()) {
                 out.push(Diagnostic::new(
                     Code::UnknownStepTarget,
                     inputs().key("Default"),
@@ -182,19 +193,20 @@ fn check_targets(at: &StepAt<'_>, steps: &NameMap<&str, &Step>, out: &mut Vec<Di
 fn check_inputs(
     doc: &Document,
     at: &StepAt<'_>,
-    found: &StepPlaceholders<'_>,
-    steps: &NameMap<&str, &Step>,
+    found: &Placeholders<'_>,
+    index: usize,
+    known: &Known<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    for (trail, ph) in &found.items {
-        let path = || found.path(&at.path(), trail);
+    for (holder, ph) in found.of(index) {
+        let path = || placeholders::path_of(at, holder);
         match ph {
             Err(e) => out.push(Diagnostic::new(
                 Code::TemplateSyntax,
                 path(),
                 e.message.clone(),
             )),
-            Ok(reference) => check_reference(doc, *reference, Some(at), steps, &path, out),
+            Ok(reference) => check_reference(doc, *reference, Some(at), known, &path, out),
         }
     }
 }
@@ -203,13 +215,13 @@ fn check_reference(
     doc: &Document,
     reference: RefName<'_>,
     reader: Option<&StepAt<'_>>,
-    steps: &NameMap<&str, &Step>,
+    known: &Known<'_>,
     path: &dyn Fn() -> Path,
     out: &mut Vec<Diagnostic>,
 ) {
     match reference {
         RefName::Parameter(name) => {
-            if !doc.parameters.contains_key(name) {
+            if !known.parameters.contains_key(name) {
                 out.push(Diagnostic::new(Code::UndeclaredParameter, path(), format!("Parameter \"{name}\" is not declared.")));
             }
         }
@@ -234,7 +246,7 @@ fn check_reference(
             path(),
             format!("{{{{ssm:{name}}}}} cannot be used in step inputs; declare a parameter whose default is {{{{ssm:{name}}}}}"),
         )),
-        RefName::StepOutput { step, output } => match steps.get(step) {
+        RefName::StepOutput { step, output } => match known.steps.get(step) {
             None => out.push(Diagnostic::new(
                 Code::UnknownStepOutput,
                 path(),
