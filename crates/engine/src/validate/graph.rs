@@ -170,19 +170,18 @@ fn maybe_unset(
     found: &Placeholders<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let g = &wiring.graph;
-    let forward = petgraph::visit::EdgeFiltered::from_fn(g, |e| *e.weight() != EdgeKind::OnCancel);
-    let dominators = petgraph::algo::dominators::simple_fast(&forward, start);
-    let tree = DominatorTree::new(&dominators, start, g.node_count());
+    // Built on the first step output read: many runbooks read none.
+    let mut tree = None;
     for (i, at) in all.iter().enumerate() {
         let ix = NodeIndex::new(i);
-        if !tree.reached(ix) {
-            continue;
-        }
         for (holder, ph) in found.of(i) {
             let &Ok(RefName::StepOutput { step, output }) = ph else {
                 continue;
             };
+            let tree = tree.get_or_insert_with(|| DominatorTree::new(&wiring.graph, start));
+            if !tree.reached(ix) {
+                break;
+            }
             let Some(&producer) = wiring.index.get(step) else {
                 continue;
             };
@@ -204,43 +203,131 @@ fn maybe_unset(
 
 /// A dominator tree numbered by a depth-first walk: `a` dominates `b` when
 /// b's entry and exit fall within a's. Nodes the start does not reach have
-/// no numbers.
+/// no numbers. On-cancel edges are left out.
+///
+/// The immediate dominators come from the iterative algorithm of Cooper,
+/// Harvey and Kennedy ("A Simple, Fast Dominance Algorithm"), the one
+/// `petgraph::algo::dominators::simple_fast` implements, here over vectors
+/// indexed by postorder number instead of hash maps. A graph has one
+/// dominator tree, so any correct algorithm gives the same answers.
 struct DominatorTree {
     enter: Vec<usize>,
     exit: Vec<usize>,
 }
 
+/// Not numbered: not reached from the start.
+const UNSET: usize = usize::MAX;
+
 impl DominatorTree {
-    fn new(
-        dominators: &petgraph::algo::dominators::Dominators<NodeIndex>,
-        start: NodeIndex,
-        nodes: usize,
-    ) -> Self {
-        let mut children = vec![Vec::new(); nodes];
-        for node in (0..nodes).map(NodeIndex::new) {
-            if let Some(parent) = dominators.immediate_dominator(node) {
-                children[parent.index()].push(node);
+    fn new(g: &Graph, start: NodeIndex) -> Self {
+        let nodes = g.node_count();
+        let forward = |n: NodeIndex, direction: Direction| {
+            g.edges_directed(n, direction)
+                .filter(|e| *e.weight() != EdgeKind::OnCancel)
+        };
+        // Postorder of the nodes reached from the start.
+        let mut number = vec![UNSET; nodes];
+        let mut order: Vec<NodeIndex> = Vec::with_capacity(nodes);
+        let mut seen = vec![false; nodes];
+        seen[start.index()] = true;
+        let mut stack = vec![(start, forward(start, Direction::Outgoing))];
+        while let Some((node, edges)) = stack.last_mut() {
+            let node = *node;
+            match edges.find(|e| !seen[e.target().index()]) {
+                Some(e) => {
+                    let next = e.target();
+                    seen[next.index()] = true;
+                    stack.push((next, forward(next, Direction::Outgoing)));
+                }
+                None => {
+                    number[node.index()] = order.len();
+                    order.push(node);
+                    stack.pop();
+                }
             }
         }
-        let (mut enter, mut exit) = (vec![usize::MAX; nodes], vec![usize::MAX; nodes]);
+        // Immediate dominators by postorder number; the start is its own.
+        let root = order.len().saturating_sub(1);
+        let mut idom = vec![UNSET; order.len()];
+        if let Some(last) = idom.last_mut() {
+            *last = root;
+        }
+        let intersect = |idom: &[usize], mut a: usize, mut b: usize| {
+            while a != b {
+                while a < b {
+                    a = idom[a];
+                }
+                while b < a {
+                    b = idom[b];
+                }
+            }
+            a
+        };
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for b in (0..root).rev() {
+                let mut new = UNSET;
+                for e in forward(order[b], Direction::Incoming) {
+                    let p = number[e.source().index()];
+                    if p == UNSET || idom[p] == UNSET {
+                        continue;
+                    }
+                    new = if new == UNSET {
+                        p
+                    } else {
+                        intersect(&idom, p, new)
+                    };
+                }
+                if new != UNSET && idom[b] != new {
+                    idom[b] = new;
+                    changed = true;
+                }
+            }
+        }
+        // Children of each tree node, by postorder number (counting sort).
+        let mut first = vec![0usize; order.len() + 1];
+        // Every reached node but the start has its dominator by now.
+        debug_assert!(idom.iter().all(|&d| d != UNSET));
+        for &parent in idom.iter().take(root).filter(|&&p| p != UNSET) {
+            first[parent + 1] += 1;
+        }
+        for i in 0..order.len() {
+            first[i + 1] += first[i];
+        }
+        let mut fill = first.clone();
+        let mut children = vec![0usize; root];
+        for (child, &parent) in idom.iter().enumerate().take(root) {
+            if parent == UNSET {
+                continue;
+            }
+            children[fill[parent]] = child;
+            fill[parent] += 1;
+        }
+        // Entry and exit numbers of a depth-first walk of the tree.
+        let (mut enter, mut exit) = (vec![UNSET; nodes], vec![UNSET; nodes]);
         let mut clock = 0;
+        if order.is_empty() {
+            return DominatorTree { enter, exit };
+        }
         enter[start.index()] = clock;
-        let mut stack = vec![(start, 0usize)];
-        while let Some((node, next)) = stack.pop() {
+        let mut walk = vec![(root, first[root])];
+        while let Some((node, next)) = walk.pop() {
             clock += 1;
-            if let Some(&child) = children[node.index()].get(next) {
-                stack.push((node, next + 1));
-                enter[child.index()] = clock;
-                stack.push((child, 0));
+            if next < first[node + 1] {
+                walk.push((node, next + 1));
+                let child = children[next];
+                enter[order[child].index()] = clock;
+                walk.push((child, first[child]));
             } else {
-                exit[node.index()] = clock;
+                exit[order[node].index()] = clock;
             }
         }
         DominatorTree { enter, exit }
     }
 
     fn reached(&self, node: NodeIndex) -> bool {
-        self.enter[node.index()] != usize::MAX
+        self.enter[node.index()] != UNSET
     }
 
     fn dominates(&self, a: NodeIndex, b: NodeIndex) -> bool {
