@@ -7,7 +7,8 @@
 //! and Graphviz for `ssm-runbook graph`. It does not execute anything and
 //! knows nothing about statuses.
 
-use crate::document::{Action, Document, OnCancel, OnFailure, Step};
+use crate::document::names::NameMap;
+use crate::document::{Action, Document, OnCancel, OnFailure, Step, StepAt};
 use indexmap::IndexMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::fmt::Write as _;
@@ -93,114 +94,36 @@ pub struct StepNode {
 #[derive(Debug, Clone)]
 pub struct StepGraph {
     graph: DiGraph<StepNode, EdgeKind>,
-    index: IndexMap<String, NodeIndex>,
+    /// Each name's node, in document order (a fixed-key hash: see
+    /// [`crate::document::names`]).
+    index: NameMap<String, NodeIndex>,
 }
 
 impl StepGraph {
     /// Build the graph of a document. References to unknown steps are left out.
     pub fn build(doc: &Document) -> StepGraph {
-        let mut g = StepGraph {
-            graph: DiGraph::new(),
-            index: IndexMap::new(),
-        };
-        let all = doc.all_steps();
-        for at in &all {
-            if at.step.name.is_empty() || g.index.contains_key(&at.step.name) {
-                continue;
-            }
-            let last_main = at.parent.is_none() && at.index + 1 == at.siblings.len();
-            let node = StepNode {
-                name: at.step.name.clone(),
-                action: at.step.action.name().to_owned(),
-                parent: at.parent.map(str::to_owned),
-                ends_on_success: at.step.is_end() || (last_main && at.step.next_step.is_none()),
-            };
-            let ix = g.graph.add_node(node);
-            g.index.insert(at.step.name.clone(), ix);
-        }
-        for at in &all {
-            let Some(&from) = g.index.get(&at.step.name) else {
-                continue;
-            };
-            if g.graph[from].name != at.step.name {
-                continue;
-            }
-            g.add_step_edges(from, at.step, at.siblings, at.index, at.parent);
-        }
-        g
+        Self::build_from(&doc.all_steps())
     }
 
-    fn add_edge(&mut self, from: NodeIndex, to: &str, kind: EdgeKind) {
-        if let Some(&to) = self.index.get(to) {
-            self.graph.add_edge(from, to, kind);
-        }
-    }
-
-    /// The step that runs after `step` succeeds without a jump: the list
-    /// successor, or the loop step at the end of a loop body.
-    fn successor<'s>(
-        siblings: &'s [Step],
-        index: usize,
-        parent: Option<&'s str>,
-    ) -> Option<(&'s str, EdgeKind)> {
-        match siblings.get(index + 1) {
-            Some(next) => Some((next.name.as_str(), EdgeKind::Next)),
-            None => parent.map(|p| (p, EdgeKind::LoopBack)),
-        }
-    }
-
-    fn add_step_edges(
-        &mut self,
-        from: NodeIndex,
-        step: &Step,
-        siblings: &[Step],
-        index: usize,
-        parent: Option<&str>,
-    ) {
-        let successor = Self::successor(siblings, index, parent);
-        let success_target: Option<(String, EdgeKind)> =
-            match (&step.action, step.is_end(), &step.next_step) {
-                (Action::Branch(_), _, _) => None,
-                (_, true, _) => None,
-                (_, false, Some(n)) => Some((n.clone(), EdgeKind::NextStep)),
-                (_, false, None) => successor.map(|(n, k)| (n.to_owned(), k)),
-            };
-        match &step.action {
-            Action::Branch(b) => {
-                for (i, c) in b.choices.iter().enumerate() {
-                    self.add_edge(from, &c.next_step, EdgeKind::Choice(i));
-                }
-                match (&b.default, step.is_end()) {
-                    (Some(d), _) => self.add_edge(from, d, EdgeKind::Default),
-                    (None, true) => {}
-                    (None, false) => {
-                        if let Some((n, k)) = successor {
-                            self.add_edge(from, n, k);
-                        }
-                    }
-                }
-            }
-            Action::Loop(l) => {
-                if let Some(first) = l.steps.first() {
-                    self.add_edge(from, &first.name, EdgeKind::LoopBody);
-                }
-            }
-            _ => {}
-        }
-        if let Some((target, kind)) = &success_target {
-            self.add_edge(from, target, *kind);
-        }
-        match step.on_failure() {
-            OnFailure::Abort => {}
-            OnFailure::Continue => {
-                if let Some((target, _)) = &success_target {
-                    self.add_edge(from, target, EdgeKind::Continue);
-                }
-            }
-            OnFailure::Step(target) => self.add_edge(from, &target, EdgeKind::OnFailure),
-        }
-        if let Some(OnCancel::Step(target)) = &step.on_cancel {
-            self.add_edge(from, target, EdgeKind::OnCancel);
+    /// [`StepGraph::build`] from the document's [`Document::all_steps`],
+    /// for a caller that has them already.
+    fn build_from(all: &[StepAt<'_>]) -> StepGraph {
+        let wiring = Wiring::build(all, |at| StepNode {
+            name: at.step.name.clone(),
+            action: at.step.action.name().to_owned(),
+            parent: at.parent.map(str::to_owned),
+            ends_on_success: ends_on_success(at),
+        });
+        let mut index = NameMap::with_capacity_and_hasher(wiring.index.len(), Default::default());
+        index.extend(
+            wiring
+                .index
+                .into_iter()
+                .map(|(name, ix)| (name.to_owned(), ix)),
+        );
+        StepGraph {
+            graph: wiring.graph,
+            index,
         }
     }
 
@@ -288,6 +211,133 @@ impl StepGraph {
         }
         out.push_str("}\n");
         out
+    }
+}
+
+/// Whether success ends the run at this step: `isEnd`, or the last main
+/// step with no `nextStep`.
+pub(crate) fn ends_on_success(at: &StepAt<'_>) -> bool {
+    let last_main = at.parent.is_none() && at.index + 1 == at.siblings.len();
+    at.step.is_end() || (last_main && at.step.next_step.is_none())
+}
+
+/// The step graph's nodes and edges over node weights of the caller's
+/// choice, and each name's node: what [`StepGraph`] is made of, and what
+/// the validator's graph rules read without copying any name.
+///
+/// A step's node is the first step of its name (steps without a name have
+/// none); every step of that name adds its edges to it. Edges to unknown
+/// steps are left out.
+pub(crate) struct Wiring<'d, N> {
+    /// Nodes in the order of their first step; edges in insertion order.
+    pub graph: DiGraph<N, EdgeKind>,
+    /// Each name's node, in document order.
+    pub index: NameMap<&'d str, NodeIndex>,
+}
+
+impl<'d, N> Wiring<'d, N> {
+    /// Wire `all` ([`Document::all_steps`]), weighing each node with `node`.
+    pub(crate) fn build(all: &[StepAt<'d>], mut node: impl FnMut(&StepAt<'d>) -> N) -> Self {
+        let mut w = Wiring {
+            graph: DiGraph::with_capacity(all.len(), all.len() * 2),
+            index: NameMap::with_capacity_and_hasher(all.len(), Default::default()),
+        };
+        // The node of each step of `all`, found once.
+        let mut nodes = Vec::with_capacity(all.len());
+        for at in all {
+            let name = at.step.name.as_str();
+            if name.is_empty() {
+                nodes.push(None);
+                continue;
+            }
+            if let Some(&ix) = w.index.get(name) {
+                nodes.push(Some(ix));
+                continue;
+            }
+            let ix = w.graph.add_node(node(at));
+            w.index.insert(name, ix);
+            nodes.push(Some(ix));
+        }
+        for (at, from) in all.iter().zip(nodes) {
+            if let Some(from) = from {
+                w.add_step_edges(from, at.step, at.siblings, at.index, at.parent);
+            }
+        }
+        w
+    }
+
+    fn add_edge(&mut self, from: NodeIndex, to: &str, kind: EdgeKind) {
+        if let Some(&to) = self.index.get(to) {
+            self.graph.add_edge(from, to, kind);
+        }
+    }
+
+    /// The step that runs after `step` succeeds without a jump: the list
+    /// successor, or the loop step at the end of a loop body.
+    fn successor<'s>(
+        siblings: &'s [Step],
+        index: usize,
+        parent: Option<&'s str>,
+    ) -> Option<(&'s str, EdgeKind)> {
+        match siblings.get(index + 1) {
+            Some(next) => Some((next.name.as_str(), EdgeKind::Next)),
+            None => parent.map(|p| (p, EdgeKind::LoopBack)),
+        }
+    }
+
+    fn add_step_edges(
+        &mut self,
+        from: NodeIndex,
+        step: &Step,
+        siblings: &[Step],
+        index: usize,
+        parent: Option<&str>,
+    ) {
+        let successor = Self::successor(siblings, index, parent);
+        let success_target: Option<(&str, EdgeKind)> =
+            match (&step.action, step.is_end(), &step.next_step) {
+                (Action::Branch(_), _, _) => None,
+                (_, true, _) => None,
+                (_, false, Some(n)) => Some((n.as_str(), EdgeKind::NextStep)),
+                (_, false, None) => successor,
+            };
+        match &step.action {
+            Action::Branch(b) => {
+                for (i, c) in b.choices.iter().enumerate() {
+                    self.add_edge(from, &c.next_step, EdgeKind::Choice(i));
+                }
+                match (&b.default, step.is_end()) {
+                    (Some(d), _) => self.add_edge(from, d, EdgeKind::Default),
+                    (None, true) => {}
+                    (None, false) => {
+                        if let Some((n, k)) = successor {
+                            self.add_edge(from, n, k);
+                        }
+                    }
+                }
+            }
+            Action::Loop(l) => {
+                if let Some(first) = l.steps.first() {
+                    self.add_edge(from, &first.name, EdgeKind::LoopBody);
+                }
+            }
+            _ => {}
+        }
+        if let Some((target, kind)) = &success_target {
+            self.add_edge(from, target, *kind);
+        }
+        match &step.on_failure {
+            None | Some(OnFailure::Abort) => {}
+            Some(OnFailure::Continue) => {
+                if let Some((target, _)) = &success_target {
+                    self.add_edge(from, target, EdgeKind::Continue);
+                }
+            }
+            Some(OnFailure::Step(target)) => self.add_edge(from, target, EdgeKind::OnFailure),
+        }
+        if let Some(OnCancel::Step(target)) = &step.on_cancel {
+            self.add_edge(from, target, EdgeKind::OnCancel);
+        }
     }
 }
 

@@ -45,6 +45,61 @@ impl fmt::Display for Reference {
     }
 }
 
+impl Reference {
+    /// The same reference, borrowing its names.
+    pub(crate) fn borrowed(&self) -> RefName<'_> {
+        match self {
+            Reference::Parameter(n) => RefName::Parameter(n),
+            Reference::StepOutput { step, output } => RefName::StepOutput { step, output },
+            Reference::Automation(n) => RefName::Automation(n),
+            Reference::Global(n) => RefName::Global(n),
+            Reference::Variable(n) => RefName::Variable(n),
+            Reference::Ssm(n) => RefName::Ssm(n),
+        }
+    }
+}
+
+/// A [`Reference`] whose names borrow the text that holds it: what the
+/// validator keeps for each placeholder of a document, with nothing
+/// allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefName<'t> {
+    /// `{{ Name }}`.
+    Parameter(&'t str),
+    /// `{{ step.Output }}`.
+    StepOutput {
+        /// The step's name.
+        step: &'t str,
+        /// The output's name.
+        output: &'t str,
+    },
+    /// `{{ automation:NAME }}`.
+    Automation(&'t str),
+    /// `{{ global:NAME }}`.
+    Global(&'t str),
+    /// `{{ variable:NAME }}`.
+    Variable(&'t str),
+    /// `{{ ssm:/name }}`.
+    Ssm(&'t str),
+}
+
+impl RefName<'_> {
+    /// The owned [`Reference`].
+    pub(crate) fn to_reference(self) -> Reference {
+        match self {
+            RefName::Parameter(n) => Reference::Parameter(n.to_owned()),
+            RefName::StepOutput { step, output } => Reference::StepOutput {
+                step: step.to_owned(),
+                output: output.to_owned(),
+            },
+            RefName::Automation(n) => Reference::Automation(n.to_owned()),
+            RefName::Global(n) => Reference::Global(n.to_owned()),
+            RefName::Variable(n) => Reference::Variable(n.to_owned()),
+            RefName::Ssm(n) => Reference::Ssm(n.to_owned()),
+        }
+    }
+}
+
 /// The system variables SSM documents, as `(prefix, name)`.
 pub const SYSTEM_VARIABLES: &[(&str, &str)] = &[
     ("automation", "EXECUTION_ID"),
@@ -93,6 +148,16 @@ pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, TemplateError> {
             })
         })
         .collect()
+}
+
+/// What [`placeholders`] finds in `text`, one item at a time and borrowed
+/// from `text`: each reference, then possibly a nesting error that ends
+/// the scan. Where this yields an error, [`placeholders`] answers with that
+/// error alone.
+pub(crate) fn references(
+    text: &str,
+) -> impl Iterator<Item = Result<RefName<'_>, TemplateError>> + '_ {
+    scan(text).map(|found| found.map(|(inner, _)| classify_borrowed(inner)))
 }
 
 /// Whether [`placeholders`] finds anything in `text`: a placeholder, or a
@@ -201,29 +266,37 @@ pub fn whole(text: &str) -> Option<Reference> {
 }
 
 fn is_reference_name(inner: &str) -> bool {
+    // Byte by byte: every byte of a non-ASCII character fails the test, as
+    // the character itself would.
     !inner.is_empty()
         && inner
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.' | '-' | '/'))
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-' | b'/'))
+}
+
+/// `text` split around the first `byte` (an ASCII byte), without it.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 fn classify(inner: &str) -> Reference {
-    if let Some((prefix, name)) = inner.split_once(':') {
-        let name = name.to_owned();
+    classify_borrowed(inner).to_reference()
+}
+
+fn classify_borrowed(inner: &str) -> RefName<'_> {
+    if let Some((prefix, name)) = split_at_byte(inner, b':') {
         match prefix {
-            "automation" => return Reference::Automation(name),
-            "global" => return Reference::Global(name),
-            "variable" => return Reference::Variable(name),
-            "ssm" => return Reference::Ssm(name),
+            "automation" => return RefName::Automation(name),
+            "global" => return RefName::Global(name),
+            "variable" => return RefName::Variable(name),
+            "ssm" => return RefName::Ssm(name),
             _ => {}
         }
     }
-    match inner.split_once('.') {
-        Some((step, output)) => Reference::StepOutput {
-            step: step.to_owned(),
-            output: output.to_owned(),
-        },
-        None => Reference::Parameter(inner.to_owned()),
+    match split_at_byte(inner, b'.') {
+        Some((step, output)) => RefName::StepOutput { step, output },
+        None => RefName::Parameter(inner),
     }
 }
 

@@ -158,7 +158,7 @@ impl Lowering<'_> {
             return None;
         };
         let top = Trail::Root;
-        let version = map.get("schemaVersion").and_then(schema_version_text);
+        let version = map.field("schemaVersion").and_then(schema_version_text);
         match version.as_deref() {
             Some("0.3") => {}
             Some(v @ ("1.2" | "2.0" | "2.2")) => {
@@ -176,7 +176,7 @@ impl Lowering<'_> {
                 top.key("schemaVersion"),
                 format!("schemaVersion '{v}' is not supported: Automation runbooks use '0.3'"),
             ),
-            None if map.contains_key("schemaVersion") => self.report(
+            None if map.has("schemaVersion") => self.report(
                 Code::SchemaVersion,
                 top.key("schemaVersion"),
                 "schemaVersion must be the string '0.3'",
@@ -402,7 +402,7 @@ impl Lowering<'_> {
                 _ => self.unknown_key(&path, key, "a parameter definition", PARAMETER_KEYS),
             }
         }
-        if !def.contains_key("type") {
+        if !def.has("type") {
             self.report(
                 Code::ParameterType,
                 at.clone(),
@@ -443,7 +443,7 @@ impl Lowering<'_> {
                     _ => self.unknown_key(&kp, key, "a variable definition", VARIABLE_KEYS),
                 }
             }
-            if !def.contains_key("type") {
+            if !def.has("type") {
                 self.report(
                     Code::VariableDefinition,
                     at.clone(),
@@ -518,12 +518,21 @@ impl Lowering<'_> {
     fn step(&mut self, value: &mut Value, at: &Trail<'_>, depth: usize) -> Option<Step> {
         // The inputs move out of the tree: the action reads them, then they
         // become `raw_inputs`.
-        let mut inputs = match value.get_mut("inputs") {
+        // So do its name, description, `nextStep` and action name: the tree
+        // is dropped after lowering.
+        let Some(map) = value.as_object_mut() else {
+            self.report(
+                Code::WrongType,
+                at.clone(),
+                format!("a step must be a mapping, not {}", kind_of(value)),
+            );
+            return None;
+        };
+        let mut inputs = match map.field_mut("inputs") {
             Some(Value::Object(m)) => Some(std::mem::take(m)),
             _ => None,
         };
-        let map = self.object(value, at, "a step")?;
-        let name = match map.get("name") {
+        let name = match map.field_mut("name") {
             Some(Value::String(n)) => {
                 if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                     self.report(
@@ -532,7 +541,7 @@ impl Lowering<'_> {
                         format!("StepName: {n} is invalid."),
                     );
                 }
-                n.clone()
+                std::mem::take(n)
             }
             Some(other) => {
                 self.report(
@@ -565,12 +574,12 @@ impl Lowering<'_> {
             outputs: Vec::new(),
             raw_inputs: Map::new(),
         };
-        for (key, value) in map {
+        for (key, value) in map.iter_mut() {
             // The key's path is built only where something may be reported.
             let path = || at.key(key);
-            match (key.as_str(), value) {
+            match (key.as_str(), &mut *value) {
                 ("name" | "action" | "inputs", _) => {}
-                ("description", Value::String(s)) => step.description = Some(s.clone()),
+                ("description", Value::String(s)) => step.description = Some(std::mem::take(s)),
                 ("description", _) => step.description = self.string(value, &path()),
                 ("maxAttempts", _) => step.max_attempts = self.max_attempts(value, &path()),
                 ("timeoutSeconds", _) => {
@@ -582,7 +591,7 @@ impl Lowering<'_> {
                 ("isEnd", _) => step.is_end = self.boolean(value, &path()),
                 ("isCritical", Value::Bool(b)) => step.is_critical = Some(*b),
                 ("isCritical", _) => step.is_critical = self.boolean(value, &path()),
-                ("nextStep", Value::String(s)) => step.next_step = Some(s.clone()),
+                ("nextStep", Value::String(s)) => step.next_step = Some(std::mem::take(s)),
                 ("nextStep", _) => step.next_step = self.string(value, &path()),
                 ("outputs", _) => step.outputs = self.step_outputs(value, &path()),
                 _ => self.unknown_key(&path(), key, "a step", STEP_KEYS),
@@ -728,9 +737,9 @@ impl Lowering<'_> {
             for key in map.keys().filter(|k| !OUTPUT_KEYS.contains(&k.as_str())) {
                 self.unknown_key(&at.key(key), key, "a step output", OUTPUT_KEYS);
             }
-            let name = map.get("Name").and_then(Value::as_str);
-            let selector = map.get("Selector").and_then(Value::as_str);
-            let ty = map.get("Type").and_then(Value::as_str);
+            let name = map.field("Name").and_then(Value::as_str);
+            let selector = map.field("Selector").and_then(Value::as_str);
+            let ty = map.field("Type").and_then(Value::as_str);
             if name.is_none_or(str::is_empty) {
                 self.report(Code::StepOutput, at.clone(), "an output needs a Name");
             }
@@ -763,13 +772,13 @@ impl Lowering<'_> {
     /// when `inputs` is missing or not a mapping.
     fn action(
         &mut self,
-        step: &Map<String, Value>,
+        step: &mut Map<String, Value>,
         inputs: Option<&mut Map<String, Value>>,
         at: &Trail<'_>,
         depth: usize,
     ) -> Action {
-        let name = match step.get("action") {
-            Some(Value::String(s)) => s.clone(),
+        let name = match step.field_mut("action") {
+            Some(Value::String(s)) => std::mem::take(s),
             Some(other) => {
                 self.report(
                     Code::WrongType,
@@ -790,7 +799,7 @@ impl Lowering<'_> {
         let inputs_path = at.key("inputs");
         let mut empty = Map::new();
         // The step's `inputs` is looked up only when it was not a mapping.
-        let inputs = match inputs.ok_or_else(|| step.get("inputs")) {
+        let inputs = match inputs.ok_or_else(|| step.field("inputs")) {
             Ok(m) => m,
             Err(Some(other)) => {
                 self.report(
@@ -851,10 +860,10 @@ impl Lowering<'_> {
                 }
             }
         }
-        let enhanced = kind == ActionKind::Approve && inputs.contains_key("EnhancedApprovals");
+        let enhanced = kind == ActionKind::Approve && inputs.has("EnhancedApprovals");
         for spec in specs
             .iter()
-            .filter(|s| s.required && !inputs.contains_key(s.name) && !enhanced)
+            .filter(|s| s.required && !inputs.has(s.name) && !enhanced)
         {
             self.report(
                 Code::MissingInput,
@@ -940,7 +949,7 @@ impl Lowering<'_> {
         path: &Trail<'_>,
         depth: usize,
     ) -> Action {
-        let get = |k: &str| inputs.get(k).cloned();
+        let get = |k: &str| inputs.field(k).cloned();
         match kind {
             ActionKind::Approve => Action::Approve(self.approve(inputs, path)),
             ActionKind::Pause => Action::Pause {
@@ -988,8 +997,8 @@ impl Lowering<'_> {
     }
 
     fn approve(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) -> Approve {
-        let approvers = inputs.get("Approvers").cloned().unwrap_or(Value::Null);
-        let min = inputs.get("MinRequiredApprovals").cloned();
+        let approvers = inputs.field("Approvers").cloned().unwrap_or(Value::Null);
+        let min = inputs.field("MinRequiredApprovals").cloned();
         let count = approvers.as_array().map(Vec::len);
         if let Some(n) = count {
             if n == 0 || n > 10 {
@@ -1018,18 +1027,18 @@ impl Lowering<'_> {
         Approve {
             approvers,
             min_required_approvals: min,
-            notification_arn: inputs.get("NotificationArn").cloned(),
-            message: inputs.get("Message").cloned(),
+            notification_arn: inputs.field("NotificationArn").cloned(),
+            message: inputs.field("Message").cloned(),
         }
     }
 
     fn sleep(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) -> Sleep {
-        let timestamp_key = if inputs.contains_key("Timestamp") {
+        let timestamp_key = if inputs.has("Timestamp") {
             "Timestamp"
         } else {
             "TimeStamp"
         };
-        match (inputs.get("Duration"), inputs.get(timestamp_key)) {
+        match (inputs.field("Duration"), inputs.field(timestamp_key)) {
             (Some(_), Some(_)) => {
                 self.report(
                     Code::SleepShape,
@@ -1077,10 +1086,10 @@ impl Lowering<'_> {
             choices: Vec::new(),
             default: None,
         };
-        if let Some(d) = inputs.get("Default") {
+        if let Some(d) = inputs.field("Default") {
             branch.default = self.string(d, &path.key("Default"));
         }
-        let Some(choices) = inputs.get("Choices") else {
+        let Some(choices) = inputs.field("Choices") else {
             return branch;
         };
         let cp = path.key("Choices");
@@ -1101,7 +1110,7 @@ impl Lowering<'_> {
                 self.report(Code::BranchChoice, at, "a choice must be a mapping");
                 continue;
             };
-            let next = match map.get("NextStep") {
+            let next = match map.field("NextStep") {
                 Some(Value::String(s)) => s.clone(),
                 _ => {
                     self.report(
@@ -1141,7 +1150,7 @@ impl Lowering<'_> {
             return None;
         }
         for combinator in ["And", "Or", "Not"] {
-            let Some(value) = map.get(combinator).filter(|_| aside != Some(combinator)) else {
+            let Some(value) = map.field(combinator).filter(|_| aside != Some(combinator)) else {
                 continue;
             };
             for (key, _) in keys().filter(|(k, _)| k.as_str() != combinator) {
@@ -1189,7 +1198,7 @@ impl Lowering<'_> {
             });
         }
         let variable = map
-            .get("Variable")
+            .field("Variable")
             .filter(|_| aside != Some("Variable"))
             .cloned();
         let mut operator = None;
@@ -1286,8 +1295,8 @@ impl Lowering<'_> {
         path: &Trail<'_>,
         depth: usize,
     ) -> Loop {
-        let iterators = inputs.get("Iterators").cloned();
-        let condition_value = inputs.get("LoopCondition");
+        let iterators = inputs.field("Iterators").cloned();
+        let condition_value = inputs.field("LoopCondition");
         if iterators.is_some() == condition_value.is_some() {
             self.report(
                 Code::LoopShape,
@@ -1312,7 +1321,7 @@ impl Lowering<'_> {
             let map = self.object(v, &cp, "LoopCondition")?;
             self.condition(map, None, &cp, 0)
         });
-        let max_iterations = inputs.get("MaxIterations").cloned();
+        let max_iterations = inputs.field("MaxIterations").cloned();
         if let Some(n) = max_iterations.as_ref().and_then(Value::as_i64) {
             if !(1..=100).contains(&n) {
                 self.report(
@@ -1322,7 +1331,7 @@ impl Lowering<'_> {
                 );
             }
         }
-        let steps = match inputs.get_mut("Steps") {
+        let steps = match inputs.field_mut("Steps") {
             Some(Value::Array(items)) if !items.is_empty() => {
                 if depth >= 8 {
                     self.report(
@@ -1348,7 +1357,7 @@ impl Lowering<'_> {
         Loop {
             iterators,
             iterator_data_type: inputs
-                .get("IteratorDataType")
+                .field("IteratorDataType")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             loop_condition,
@@ -1358,14 +1367,14 @@ impl Lowering<'_> {
     }
 
     fn update_variable(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) -> UpdateVariable {
-        let value = inputs.get("Value").cloned().unwrap_or(Value::Null);
+        let value = inputs.field("Value").cloned().unwrap_or(Value::Null);
         let raw = inputs
-            .get("Name")
+            .field("Name")
             .and_then(Value::as_str)
             .unwrap_or_default();
         let name = raw.strip_prefix("variable:").map(str::trim);
         match name {
-            None if inputs.contains_key("Name") => self.report(
+            None if inputs.has("Name") => self.report(
                 Code::UpdateVariable,
                 path.key("Name"),
                 format!("Name '{raw}' must be written variable:<name>"),
@@ -1378,9 +1387,7 @@ impl Lowering<'_> {
                     format!("variable '{n}' is not declared under variables"),
                 ),
                 Some(Some(ty))
-                    if inputs.contains_key("Value")
-                        && !is_placeholder(&value)
-                        && !ty.admits(&value) =>
+                    if inputs.has("Value") && !is_placeholder(&value) && !ty.admits(&value) =>
                 {
                     self.report(
                         Code::UpdateVariable,
@@ -1402,17 +1409,17 @@ impl Lowering<'_> {
 
     fn script(&mut self, inputs: &Map<String, Value>, path: &Trail<'_>) {
         let runtime = inputs
-            .get("Runtime")
+            .field("Runtime")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if runtime.starts_with("python") && !inputs.contains_key("Handler") {
+        if runtime.starts_with("python") && !inputs.has("Handler") {
             self.report(
                 Code::ScriptShape,
                 path.clone(),
                 format!("aws:executeScript with Runtime {runtime} needs a Handler"),
             );
         }
-        if !inputs.contains_key("Script") && !inputs.contains_key("Attachment") {
+        if !inputs.has("Script") && !inputs.has("Attachment") {
             self.report(
                 Code::ScriptShape,
                 path.clone(),
@@ -1433,4 +1440,35 @@ pub fn is_placeholder(value: &Value) -> bool {
     value
         .as_str()
         .is_some_and(|s| s.trim().starts_with("{{") && template::whole(s).is_some())
+}
+
+/// Key lookups on the small mappings of a runbook (a step, its inputs, a
+/// choice): a scan of the keys in order, which for a few keys costs less
+/// than hashing the key with `serde_json::Map`'s SipHash. Larger mappings
+/// use the map's index. The answers are `get`'s: keys are unique.
+trait Fields {
+    fn field(&self, key: &str) -> Option<&Value>;
+    fn field_mut(&mut self, key: &str) -> Option<&mut Value>;
+    fn has(&self, key: &str) -> bool {
+        self.field(key).is_some()
+    }
+}
+
+/// Up to this many keys, [`Fields`] scans instead of hashing.
+const SCAN_KEYS: usize = 16;
+
+impl Fields for Map<String, Value> {
+    fn field(&self, key: &str) -> Option<&Value> {
+        if self.len() > SCAN_KEYS {
+            return self.get(key);
+        }
+        self.iter().find_map(|(k, v)| (k == key).then_some(v))
+    }
+
+    fn field_mut(&mut self, key: &str) -> Option<&mut Value> {
+        if self.len() > SCAN_KEYS {
+            return self.get_mut(key);
+        }
+        self.iter_mut().find_map(|(k, v)| (k == key).then_some(v))
+    }
 }

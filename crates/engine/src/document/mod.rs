@@ -7,6 +7,7 @@
 mod catalogue;
 mod lower;
 mod model;
+pub(crate) mod names;
 
 pub use catalogue::{
     ActionKind, INTERNAL_ACTIONS, InputSpec, InputType, SEVEN_DAYS_SECONDS, THIRTY_DAYS_SECONDS,

@@ -228,7 +228,25 @@ fn content_size(text: &str, format: Format, value: &serde_json::Value) -> usize 
         Format::Yaml => text.len(),
         // Compact JSON is never longer than the text: only measure it when it matters.
         Format::Json if text.len() <= MAX_SSM_DOCUMENT_BYTES => text.len(),
-        Format::Json => serde_json::to_string(value).map_or(text.len(), |s| s.len()),
+        Format::Json => {
+            let mut counted = ByteCount(0);
+            serde_json::to_writer(&mut counted, value).map_or(text.len(), |()| counted.0)
+        }
+    }
+}
+
+/// A writer that only counts the bytes written to it: the length of
+/// `serde_json::to_string` without building the string.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

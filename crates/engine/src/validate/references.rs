@@ -2,12 +2,12 @@
 //! (`nextStep`, `onFailure`, `onCancel`, branch targets), top-level outputs,
 //! and every `{{ }}` placeholder in `assumeRole` and step inputs.
 
-use super::placeholders::StepPlaceholders;
+use super::placeholders::{self, Placeholders};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::document::names::NameMap;
 use crate::document::{Action, ActionKind, Document, OnCancel, OnFailure, Step, StepAt};
 use crate::path::Path;
-use crate::template::{self, Reference, SYSTEM_VARIABLES};
-use indexmap::IndexMap;
+use crate::template::{self, RefName, Reference, SYSTEM_VARIABLES};
 use serde_json::Value;
 
 /// `all` is [`Document::all_steps`]; `found` the placeholders of each of
@@ -15,15 +15,18 @@ use serde_json::Value;
 pub(super) fn check(
     doc: &Document,
     all: &[StepAt<'_>],
-    found: &[StepPlaceholders<'_>],
+    found: &Placeholders<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut first_by_name: IndexMap<&str, &StepAt<'_>> = IndexMap::new();
+    let mut known = Known {
+        steps: NameMap::with_capacity_and_hasher(all.len(), Default::default()),
+        parameters: doc.parameters.keys().map(|k| (k.as_str(), ())).collect(),
+    };
     for at in all {
         if at.step.name.is_empty() {
             continue;
         }
-        if first_by_name.contains_key(at.step.name.as_str()) {
+        if known.steps.contains_key(at.step.name.as_str()) {
             out.push(Diagnostic::new(
                 Code::DuplicateStepName,
                 at.path().key("name"),
@@ -33,13 +36,12 @@ pub(super) fn check(
                 ),
             ));
         } else {
-            first_by_name.insert(&at.step.name, at);
+            known.steps.insert(&at.step.name, at.step);
         }
     }
-    let steps: IndexMap<&str, &Step> = first_by_name.iter().map(|(k, v)| (*k, v.step)).collect();
-    for (at, found) in all.iter().zip(found) {
-        check_targets(at, &steps, out);
-        check_inputs(doc, at, found, &steps, out);
+    for (i, at) in all.iter().enumerate() {
+        check_targets(at, &known, out);
+        check_inputs(doc, at, found, i, &known, out);
     }
     if let Some(role) = &doc.assume_role {
         let mut found = Vec::new();
@@ -55,7 +57,14 @@ pub(super) fn check(
                     path,
                     "{{ssm:...}} is not supported in assumeRole",
                 )),
-                Ok(p) => check_reference(doc, &p.reference, None, &steps, &|| path.clone(), out),
+                Ok(p) => check_reference(
+                    doc,
+                    p.reference.borrowed(),
+                    None,
+                    &known,
+                    &|| path.clone(),
+                    out,
+                ),
                 Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
             }
         }
@@ -76,7 +85,14 @@ pub(super) fn check(
                 // runbooks default to {{ TARGET_ID }} and other parameters);
                 // only system variable names are checked.
                 Ok(p) if matches!(p.reference, Reference::Automation(_) | Reference::Global(_)) => {
-                    check_reference(doc, &p.reference, None, &steps, &|| path.clone(), out)
+                    check_reference(
+                        doc,
+                        p.reference.borrowed(),
+                        None,
+                        &known,
+                        &|| path.clone(),
+                        out,
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => out.push(Diagnostic::new(Code::TemplateSyntax, path, e.message)),
@@ -93,7 +109,7 @@ pub(super) fn check(
             ));
             continue;
         };
-        match steps.get(step) {
+        match known.steps.get(step) {
             None => out.push(Diagnostic::new(
                 Code::UnknownOutput,
                 path,
@@ -112,7 +128,15 @@ pub(super) fn check(
     }
 }
 
-fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<Diagnostic>) {
+/// What references are checked against, hashed with
+/// [`crate::document::names`]' fixed-key hasher: the first step of each
+/// name, and the declared parameters' names.
+struct Known<'d> {
+    steps: NameMap<&'d str, &'d Step>,
+    parameters: NameMap<&'d str, ()>,
+}
+
+fn check_targets(at: &StepAt<'_>, known: &Known<'_>, out: &mut Vec<Diagnostic>) {
     let step = at.step;
     let unknown = |field: &str, target: &str| {
         Diagnostic::new(
@@ -122,17 +146,17 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
         )
     };
     if let Some(next) = &step.next_step {
-        if !steps.contains_key(next.as_str()) {
+        if !known.steps.contains_key(next.as_str()) {
             out.push(unknown("nextStep", next));
         }
     }
     if let Some(OnFailure::Step(target)) = &step.on_failure {
-        if !steps.contains_key(target.as_str()) {
+        if !known.steps.contains_key(target.as_str()) {
             out.push(unknown("onFailure", target));
         }
     }
     if let Some(OnCancel::Step(target)) = &step.on_cancel {
-        match steps.get(target.as_str()).map(|s| s.action.kind()) {
+        match known.steps.get(target.as_str()).map(|s| s.action.kind()) {
             None => out.push(unknown("onCancel", target)),
             Some(Some(kind)) if !kind.may_run_on_cancel() => out.push(Diagnostic::new(
                 Code::OnCancel,
@@ -145,7 +169,8 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
     if let Action::Branch(b) = &step.action {
         let inputs = || at.path().key("inputs");
         for (i, choice) in b.choices.iter().enumerate() {
-            if !choice.next_step.is_empty() && !steps.contains_key(choice.next_step.as_str()) {
+            if !choice.next_step.is_empty() && !known.steps.contains_key(choice.next_step.as_str())
+            {
                 out.push(Diagnostic::new(
                     Code::UnknownStepTarget,
                     inputs().key("Choices").index(i).key("NextStep"),
@@ -154,7 +179,7 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
             }
         }
         if let Some(d) = &b.default {
-            if !steps.contains_key(d.as_str()) {
+            if !known.steps.contains_key(d.as_str()) {
                 out.push(Diagnostic::new(
                     Code::UnknownStepTarget,
                     inputs().key("Default"),
@@ -168,45 +193,46 @@ fn check_targets(at: &StepAt<'_>, steps: &IndexMap<&str, &Step>, out: &mut Vec<D
 fn check_inputs(
     doc: &Document,
     at: &StepAt<'_>,
-    found: &StepPlaceholders<'_>,
-    steps: &IndexMap<&str, &Step>,
+    found: &Placeholders<'_>,
+    index: usize,
+    known: &Known<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    for (trail, ph) in &found.items {
-        let path = || found.path(&at.path(), trail);
+    for (holder, ph) in found.of(index) {
+        let path = || placeholders::path_of(at, holder);
         match ph {
             Err(e) => out.push(Diagnostic::new(
                 Code::TemplateSyntax,
                 path(),
                 e.message.clone(),
             )),
-            Ok(p) => check_reference(doc, &p.reference, Some(at), steps, &path, out),
+            Ok(reference) => check_reference(doc, *reference, Some(at), known, &path, out),
         }
     }
 }
 
 fn check_reference(
     doc: &Document,
-    reference: &Reference,
+    reference: RefName<'_>,
     reader: Option<&StepAt<'_>>,
-    steps: &IndexMap<&str, &Step>,
+    known: &Known<'_>,
     path: &dyn Fn() -> Path,
     out: &mut Vec<Diagnostic>,
 ) {
     match reference {
-        Reference::Parameter(name) => {
-            if !doc.parameters.contains_key(name) {
+        RefName::Parameter(name) => {
+            if !known.parameters.contains_key(name) {
                 out.push(Diagnostic::new(Code::UndeclaredParameter, path(), format!("Parameter \"{name}\" is not declared.")));
             }
         }
-        Reference::Variable(name) => {
+        RefName::Variable(name) => {
             if !doc.variables.contains_key(name) {
                 out.push(Diagnostic::new(Code::UndeclaredVariable, path(), format!("variable '{name}' is not declared under variables")));
             }
         }
-        Reference::Automation(name) | Reference::Global(name) => {
-            let prefix = if matches!(reference, Reference::Automation(_)) { "automation" } else { "global" };
-            if !SYSTEM_VARIABLES.contains(&(prefix, name.as_str())) {
+        RefName::Automation(name) | RefName::Global(name) => {
+            let prefix = if matches!(reference, RefName::Automation(_)) { "automation" } else { "global" };
+            if !SYSTEM_VARIABLES.contains(&(prefix, name)) {
                 let known: Vec<String> = SYSTEM_VARIABLES.iter().map(|(p, n)| format!("{p}:{n}")).collect();
                 out.push(Diagnostic::new(
                     Code::UnknownSystemVariable,
@@ -215,12 +241,12 @@ fn check_reference(
                 ));
             }
         }
-        Reference::Ssm(name) => out.push(Diagnostic::new(
+        RefName::Ssm(name) => out.push(Diagnostic::new(
             Code::SsmParameterInInput,
             path(),
             format!("{{{{ssm:{name}}}}} cannot be used in step inputs; declare a parameter whose default is {{{{ssm:{name}}}}}"),
         )),
-        Reference::StepOutput { step, output } => match steps.get(step.as_str()) {
+        RefName::StepOutput { step, output } => match known.steps.get(step) {
             None => out.push(Diagnostic::new(
                 Code::UnknownStepOutput,
                 path(),
