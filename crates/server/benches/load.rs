@@ -587,9 +587,15 @@ async fn drive_open(
             .map(|_| (AtomicU64::new(0), Notify::new()))
             .collect(),
     });
+    // The pacer stays alive until the CPU times are read, so that its
+    // time waiting for a CPU is counted.
+    let (read, wait_for_read) = std::sync::mpsc::channel::<()>();
     let pacer = {
         let schedule = Arc::clone(&schedule);
-        std::thread::spawn(move || schedule.pace())
+        std::thread::spawn(move || {
+            schedule.pace();
+            let _ = wait_for_read.recv();
+        })
     };
     let tasks: Vec<_> = open
         .into_iter()
@@ -654,6 +660,7 @@ async fn drive_open(
     }
     let elapsed = measured.elapsed();
     let usage = usage(ticks.join().ok().flatten());
+    drop(read);
     let _ = pacer.join();
     all.sort_unstable();
     all_lags.sort_unstable();
