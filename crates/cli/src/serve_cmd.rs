@@ -12,7 +12,9 @@ use crate::run_cmd::load_runbook;
 use ssm_runbook_engine::service::answers::ScriptedAnswers;
 use ssm_runbook_server::http::DEFAULT_PRINCIPAL;
 use ssm_runbook_server::journal::Journal;
-use ssm_runbook_server::{Clock, ServerConfig, ServerState, Service, ServiceConfig, SimTime};
+use ssm_runbook_server::{
+    Clock, RuntimeConfig, ServerConfig, ServerState, Service, ServiceConfig, SimTime,
+};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -76,11 +78,7 @@ pub fn run(args: &Args) -> u8 {
             return 2;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match RuntimeConfig::SERVE.build("ssm-runbook-serve") {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -15,29 +15,37 @@
 //!   a request held back because its connection was still waiting for a
 //!   late answer is charged for the wait (no coordinated omission). A
 //!   pacer thread releases the due requests (it sleeps with the operating
-//!   system's fine timer, not tokio's 1 ms wheel); "send lag" is how late a
-//!   request left after it was due while its connection was free — the
-//!   load generator's own lateness, which the latency includes.
+//!   system's fine timer, not tokio's 1 ms wheel, at least `LOAD_TICK_US`
+//!   microseconds at a time, default 200, and releases every request due by
+//!   then); "send lag" is how late a request left after it was due while
+//!   its connection was free — the load generator's own lateness, which
+//!   the latency includes. "p99 from sent" is the same requests' p99
+//!   counted from when each left, as a generator without that correction
+//!   would report it.
 //!
 //! Run: `cargo bench -p ssm-runbook-server --bench load` (release profile).
-//! `LOAD_SECONDS` (default 3) sets how long each operation is driven at
-//! each load, `LOAD_CONNECTIONS` (default `8,16,32,64`) the numbers of
+//! `LOAD_SECONDS` (default 3) sets how long each operation is measured at
+//! each load, after `LOAD_WARMUP_MS` (default 500) of the same load that is
+//! not measured; `LOAD_CONNECTIONS` (default `8,16,32,64`) the numbers of
 //! connections to try, `LOAD_RATE` (default `closed`) a comma-separated
 //! list of `closed` and offered rates (requests per second), `LOAD_OPS`
 //! (default all) a comma-separated list of the operations to drive (`get`,
-//! `describe`, `refused`, `accepted`), `LOAD_SERVER_THREADS` and
-//! `LOAD_CLIENT_THREADS` (default 2 each) the worker threads of the
-//! server's and the load generator's runtimes, and `LOAD_STATE_DIR=DIR`
+//! `describe`, `refused`, `accepted`), `LOAD_CLIENT_THREADS` (default 1: a
+//! current-thread runtime) the load generator's threads,
+//! `LOAD_SERVER_RUNTIME` (`current` or `multi:N`) a server runtime other
+//! than `ssm-runbook serve`'s, for comparison, and `LOAD_STATE_DIR=DIR`
 //! journals changes to `DIR` as `--state-dir` does. The server runs
-//! in-process on its own runtime (2 worker threads, as `ssm-runbook
-//! serve`); the client is a minimal HTTP/1.1 writer and reader on a second
-//! runtime whose requests are built before the clock starts, so both share
-//! the machine's cores. This is a measurement, not a test: it asserts
-//! nothing about time.
+//! in-process on the runtime `ssm-runbook serve` builds
+//! ([`RuntimeConfig::SERVE`]); the client is a minimal HTTP/1.1 writer and
+//! reader on a second runtime whose requests are built before the clock
+//! starts, so both share the machine's cores. "waited for a CPU" is how
+//! long this process's threads were runnable but not running (Linux
+//! `schedstat`), per second of the run. This is a measurement, not a test:
+//! it asserts nothing about time.
 
 use ssm_runbook_server::journal::Journal;
 use ssm_runbook_server::{
-    Clock, ServerConfig, ServerState, Service, ServiceConfig, SimTime, serve,
+    Clock, RuntimeConfig, ServerConfig, ServerState, Service, ServiceConfig, SimTime, serve,
 };
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -72,6 +80,21 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The server's runtime: `ssm-runbook serve`'s unless `LOAD_SERVER_RUNTIME`
+/// says `current` (one thread) or `multi:N` (N worker threads).
+fn server_runtime() -> RuntimeConfig {
+    match std::env::var("LOAD_SERVER_RUNTIME").ok().as_deref() {
+        Some("current") => RuntimeConfig::CurrentThread,
+        Some(other) => other
+            .strip_prefix("multi:")
+            .and_then(|n| n.parse().ok())
+            .map_or(RuntimeConfig::SERVE, |worker_threads| {
+                RuntimeConfig::MultiThread { worker_threads }
+            }),
+        None => RuntimeConfig::SERVE,
+    }
+}
+
 /// Start the server on its own runtime; gives its address.
 fn start_server() -> SocketAddr {
     let config = ServerConfig {
@@ -90,12 +113,12 @@ fn start_server() -> SocketAddr {
         }
     };
     let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(env_or("LOAD_SERVER_THREADS", 2) as usize)
-            .thread_name(SERVER_THREAD)
-            .enable_all()
-            .build()
+    // Named like the runtime's workers: a current-thread runtime runs on
+    // this thread.
+    let host = std::thread::Builder::new().name(SERVER_THREAD.into());
+    let _ = host.spawn(move || {
+        let runtime = server_runtime()
+            .build(SERVER_THREAD)
             .expect("server runtime");
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -195,14 +218,30 @@ struct Measured {
     /// Open loop: how late each request left after it was due while its
     /// connection was free (sorted, microseconds).
     lags_us: Vec<u64>,
+    /// Open loop: each request's latency from when it was sent rather
+    /// than due (sorted, microseconds): what a generator that does not
+    /// correct for coordinated omission would report.
+    services_us: Vec<u64>,
     /// Open loop: requests due before the end that were never sent (their
     /// connection was still waiting for an earlier answer).
     unsent: usize,
-    /// The share of the machine's CPU time that other processes used
-    /// during the run (Linux only).
+    /// What the CPU did during the run (Linux only).
+    usage: Usage,
+}
+
+/// What the CPU did during a run.
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    /// The share of the machine's CPU time that other processes used.
     others: Option<f64>,
-    /// The server threads' CPU time during the run, in clock ticks.
+    /// The server threads' CPU time, in clock ticks.
     server_ticks: Option<u64>,
+    /// The load generator's CPU time (this process's other threads), in
+    /// clock ticks.
+    generator_ticks: Option<u64>,
+    /// How long this process's threads (server, load generator, pacer)
+    /// were runnable but waiting for a CPU, in nanoseconds.
+    waited_ns: Option<u64>,
 }
 
 /// CPU time so far, in clock ticks: the whole machine's busy and total
@@ -214,6 +253,9 @@ struct CpuTicks {
     total: u64,
     own: u64,
     server: u64,
+    /// How long this process's threads were runnable but waiting for a
+    /// CPU, in nanoseconds (`/proc/self/task/*/schedstat`).
+    waited_ns: u64,
 }
 
 /// The name of the server runtime's threads, to tell their CPU time.
@@ -230,6 +272,23 @@ fn stat_times(stat: &str) -> Option<(&str, u64)> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let time = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     Some((name, time))
+}
+
+/// How long this process's threads have waited for a CPU while runnable,
+/// in nanoseconds (the second field of each thread's `schedstat`).
+fn threads_waited_ns() -> Option<u64> {
+    let mut sum = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("schedstat")) else {
+            continue;
+        };
+        sum += stat
+            .split_whitespace()
+            .nth(1)
+            .and_then(|w| w.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(sum)
 }
 
 /// The CPU time of this process's threads named `name`.
@@ -267,6 +326,7 @@ impl CpuTicks {
             total,
             own,
             server: threads_time(SERVER_THREAD)?,
+            waited_ns: threads_waited_ns()?,
         })
     }
 
@@ -284,12 +344,18 @@ impl CpuTicks {
     }
 }
 
-/// What the CPU did during a run: the share others took, and the server
-/// threads' time in clock ticks.
-fn usage(before: Option<CpuTicks>) -> (Option<f64>, Option<u64>) {
+/// What the CPU did since `before`.
+fn usage(before: Option<CpuTicks>) -> Usage {
     match before.zip(CpuTicks::read()) {
-        Some((before, after)) => (before.others_until(after), before.server_until(after)),
-        None => (None, None),
+        Some((before, after)) => Usage {
+            others: before.others_until(after),
+            server_ticks: before.server_until(after),
+            generator_ticks: (after.own.checked_sub(before.own))
+                .zip(before.server_until(after))
+                .map(|(own, server)| own.saturating_sub(server)),
+            waited_ns: after.waited_ns.checked_sub(before.waited_ns),
+        },
+        None => Usage::default(),
     }
 }
 
@@ -299,15 +365,35 @@ impl Measured {
     }
 
     fn others(&self) -> String {
-        self.others
+        self.usage
+            .others
             .map_or_else(|| "n/a".to_string(), |o| format!("{:.0} %", 100.0 * o))
     }
 
     /// The server threads' CPU time per request, in microseconds.
     fn server_us(&self) -> String {
-        self.server_ticks.filter(|_| self.requests > 0).map_or_else(
+        self.per_request_us(self.usage.server_ticks)
+    }
+
+    /// The load generator's CPU time per request, in microseconds.
+    fn generator_us(&self) -> String {
+        self.per_request_us(self.usage.generator_ticks)
+    }
+
+    /// CPU time in clock ticks per request, in microseconds.
+    fn per_request_us(&self, ticks: Option<u64>) -> String {
+        ticks.filter(|_| self.requests > 0).map_or_else(
             || "n/a".to_string(),
             |t| format!("{:.1}", (t * TICK_US) as f64 / self.requests as f64),
+        )
+    }
+
+    /// How long this process's threads waited for a CPU, in milliseconds
+    /// per second of the run.
+    fn waited(&self) -> String {
+        self.usage.waited_ns.map_or_else(
+            || "n/a".to_string(),
+            |ns| format!("{:.0}", ns as f64 / 1e6 / self.elapsed.as_secs_f64()),
         )
     }
 
@@ -324,6 +410,22 @@ fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
     let rank = ((sorted_us.len() as f64) * p).ceil() as usize;
     let i = rank.clamp(1, sorted_us.len()) - 1;
     sorted_us[i] as f64 / 1000.0
+}
+
+/// How long each run drives its load before it starts measuring
+/// (`LOAD_WARMUP_MS`, default 500): the first requests on fresh connections
+/// and fresh memory are not the steady state the percentiles describe.
+fn warmup() -> Duration {
+    Duration::from_millis(env_or("LOAD_WARMUP_MS", 500))
+}
+
+/// The CPU times at `when`, read on a thread of its own so that reading
+/// `/proc` does not delay the load generator.
+fn cpu_ticks_at(when: Instant) -> std::thread::JoinHandle<Option<CpuTicks>> {
+    std::thread::spawn(move || {
+        std::thread::sleep(when.saturating_duration_since(Instant::now()));
+        CpuTicks::read()
+    })
 }
 
 /// `connections` keep-alive connections to `addr`, opened one after another.
@@ -346,9 +448,9 @@ async fn drive(
 ) -> Measured {
     // Connect first, so the clock measures only requests.
     let open = open_connections(addr, connections).await;
-    let ticks = CpuTicks::read();
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs(seconds);
+    let measured = Instant::now() + warmup();
+    let ticks = cpu_ticks_at(measured);
+    let deadline = measured + Duration::from_secs(seconds);
     let tasks: Vec<_> = open
         .into_iter()
         .enumerate()
@@ -362,11 +464,14 @@ async fn drive(
                     let req = &requests[(c + n) % requests.len()];
                     let t = Instant::now();
                     let (status, _) = conn.exchange(req).await;
+                    n += 1;
+                    if t < measured {
+                        continue;
+                    }
                     latencies.push(t.elapsed().as_micros() as u64);
                     if status != expected_status {
                         errors += 1;
                     }
-                    n += 1;
                 }
                 (latencies, errors)
             })
@@ -379,8 +484,8 @@ async fn drive(
         all.extend(l);
         errors += e;
     }
-    let elapsed = start.elapsed();
-    let (others, server_ticks) = usage(ticks);
+    let elapsed = measured.elapsed();
+    let usage = usage(ticks.join().ok().flatten());
     all.sort_unstable();
     Measured {
         requests: all.len(),
@@ -388,9 +493,9 @@ async fn drive(
         elapsed,
         latencies_us: all,
         lags_us: Vec::new(),
+        services_us: Vec::new(),
         unsent: 0,
-        others,
-        server_ticks,
+        usage,
     }
 }
 
@@ -402,6 +507,9 @@ struct Schedule {
     interval: Duration,
     connections: usize,
     end: Instant,
+    /// The pacer's shortest sleep: it releases every request due by the
+    /// time it wakes up.
+    tick: Duration,
     /// Per connection: how many of its requests are due (released by the
     /// pacer), and the signal that more are.
     released: Vec<(AtomicU64, Notify)>,
@@ -445,6 +553,7 @@ impl Schedule {
                 released = due;
             }
             let next = self.start + self.interval.mul_f64(released as f64);
+            let next = next.max(now + self.tick);
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
         }
         for (count, notify) in &self.released {
@@ -465,20 +574,28 @@ async fn drive_open(
     requests: Requests,
 ) -> Measured {
     let open = open_connections(addr, connections).await;
-    let ticks = CpuTicks::read();
     let start = Instant::now();
+    let measured = start + warmup();
+    let ticks = cpu_ticks_at(measured);
     let schedule = Arc::new(Schedule {
         start,
         interval: Duration::from_secs(1) / u32::try_from(rate.max(1)).unwrap_or(u32::MAX),
         connections,
-        end: start + Duration::from_secs(seconds),
+        end: measured + Duration::from_secs(seconds),
+        tick: Duration::from_micros(env_or("LOAD_TICK_US", 200)),
         released: (0..connections)
             .map(|_| (AtomicU64::new(0), Notify::new()))
             .collect(),
     });
+    // The pacer stays alive until the CPU times are read, so that its
+    // time waiting for a CPU is counted.
+    let (read, wait_for_read) = std::sync::mpsc::channel::<()>();
     let pacer = {
         let schedule = Arc::clone(&schedule);
-        std::thread::spawn(move || schedule.pace())
+        std::thread::spawn(move || {
+            schedule.pace();
+            let _ = wait_for_read.recv();
+        })
     };
     let tasks: Vec<_> = open
         .into_iter()
@@ -489,6 +606,7 @@ async fn drive_open(
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(1 << 16);
                 let mut lags = Vec::with_capacity(1 << 16);
+                let mut services = Vec::with_capacity(1 << 16);
                 let mut errors = 0;
                 let mut answered = start;
                 let mut j = 0u64;
@@ -502,51 +620,60 @@ async fn drive_open(
                         break;
                     }
                     let sent = Instant::now();
-                    if answered <= due {
+                    let counted = due >= measured;
+                    if answered <= due && counted {
                         lags.push(sent.duration_since(due).as_micros() as u64);
                     }
                     let req = &requests[(c + j as usize) % requests.len()];
                     let (status, _) = conn.exchange(req).await;
                     answered = Instant::now();
+                    j += 1;
+                    if !counted {
+                        continue;
+                    }
                     latencies.push(answered.duration_since(due).as_micros() as u64);
+                    services.push(answered.duration_since(sent).as_micros() as u64);
                     if status != expected_status {
                         errors += 1;
                     }
-                    j += 1;
                     if answered >= schedule.end {
                         break;
                     }
                 }
                 let unsent = schedule.due_of(c, due_before(&schedule)) - j;
-                (latencies, lags, errors, unsent)
+                (latencies, lags, services, errors, unsent)
             })
         })
         .collect();
     let mut all = Vec::new();
     let mut all_lags = Vec::new();
+    let mut all_services = Vec::new();
     let mut errors = 0;
     let mut unsent = 0;
     for t in tasks {
-        let (l, g, e, u) = t.await.expect("a connection task");
+        let (l, g, v, e, u) = t.await.expect("a connection task");
         all.extend(l);
         all_lags.extend(g);
+        all_services.extend(v);
         errors += e;
         unsent += u;
     }
-    let elapsed = start.elapsed();
-    let (others, server_ticks) = usage(ticks);
+    let elapsed = measured.elapsed();
+    let usage = usage(ticks.join().ok().flatten());
+    drop(read);
     let _ = pacer.join();
     all.sort_unstable();
     all_lags.sort_unstable();
+    all_services.sort_unstable();
     Measured {
         requests: all.len(),
         errors,
         elapsed,
         latencies_us: all,
         lags_us: all_lags,
+        services_us: all_services,
         unsent: usize::try_from(unsent).unwrap_or(usize::MAX),
-        others,
-        server_ticks,
+        usage,
     }
 }
 
@@ -613,14 +740,17 @@ fn main() {
             r => r.parse().ok().filter(|&r| r > 0).map(Some),
         })
         .collect();
-    let server_threads = env_or("LOAD_SERVER_THREADS", 2);
-    let client_threads = env_or("LOAD_CLIENT_THREADS", 2);
+    let server = server_runtime();
+    let client_threads = env_or("LOAD_CLIENT_THREADS", 1);
     let addr = start_server();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(client_threads as usize)
-        .enable_all()
-        .build()
-        .expect("client runtime");
+    let runtime = match client_threads {
+        1 => RuntimeConfig::CurrentThread,
+        n => RuntimeConfig::MultiThread {
+            worker_threads: n as usize,
+        },
+    }
+    .build("load-client")
+    .expect("client runtime");
     runtime.block_on(async move {
         // Setup: the document, 64 Auto executions waiting for approval and
         // 32 Interactive ones.
@@ -652,7 +782,7 @@ fn main() {
                 each(&interactive, "SendAutomationSignal", &start_step, Some("AKIAALICE"))),
         ];
         println!(
-            "{seconds} s per operation and load; server {server_threads} worker threads, load generator {client_threads}"
+            "{seconds} s per operation and load; server runtime {server:?}, load generator {client_threads} threads"
         );
         // "other CPU": the share of the machine's CPU time that other
         // processes took during the run; the load generator and the server
@@ -662,13 +792,13 @@ fn main() {
             match rate {
                 None => {
                     println!("\nClosed loop (one request in flight per connection):\n");
-                    println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | server CPU µs/req | other CPU |");
-                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                    println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | server CPU µs/req | generator CPU µs/req | waited for a CPU ms/s | other CPU |");
+                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
                 }
                 Some(rate) => {
                     println!("\nOpen loop, {rate} req/s offered (latency from when each request was due):\n");
-                    println!("| operation | connections | req/s | p50 ms | p99 ms | p99.9 ms | max ms | send lag p99 ms | unsent | unexpected status | server CPU µs/req | other CPU |");
-                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                    println!("| operation | connections | req/s | p50 ms | p99 ms | p99.9 ms | max ms | send lag p99 ms | p99 from sent ms | unsent | unexpected status | server CPU µs/req | generator CPU µs/req | waited for a CPU ms/s | other CPU |");
+                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
                 }
             }
             for (key, name, expected, requests) in &runs {
@@ -699,13 +829,15 @@ fn main() {
                         None => {
                             let m = drive(addr, connections, seconds, *expected, requests).await;
                             println!(
-                                "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+                                "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} |",
                                 m.requests,
                                 m.rate(),
                                 m.percentile_ms(0.50),
                                 m.percentile_ms(0.99),
                                 m.errors,
                                 m.server_us(),
+                                m.generator_us(),
+                                m.waited(),
                                 m.others(),
                             );
                         }
@@ -713,16 +845,19 @@ fn main() {
                             let m = drive_open(addr, connections, seconds, *rate, *expected, requests)
                                 .await;
                             println!(
-                                "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} |",
+                                "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
                                 m.rate(),
                                 m.percentile_ms(0.50),
                                 m.percentile_ms(0.99),
                                 m.percentile_ms(0.999),
                                 m.percentile_ms(1.0),
                                 percentile_ms(&m.lags_us, 0.99),
+                                percentile_ms(&m.services_us, 0.99),
                                 m.unsent,
                                 m.errors,
                                 m.server_us(),
+                                m.generator_us(),
+                                m.waited(),
                                 m.others(),
                             );
                         }

@@ -61,9 +61,11 @@
 
 pub mod http;
 pub mod journal;
+pub mod runtime;
 mod timer;
 
 pub use http::{Clock, ServerConfig, ServerState, serve, serve_with_shutdown};
+pub use runtime::RuntimeConfig;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
