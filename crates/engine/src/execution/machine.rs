@@ -252,9 +252,11 @@ pub(crate) enum StepEnd {
 pub struct Execution {
     pub(crate) runbook: Arc<Runbook>,
     pub(crate) config: Arc<ExecutionConfig>,
-    /// The hash of `config` and `parameters`, which change only at start
-    /// (0 until then).
-    pub(crate) fixed_hash: u64,
+    /// The hash of `config` and `parameters`, which change only at start:
+    /// computed when the execution is first hashed (a run that is never
+    /// hashed, as in `ssm-runbook run`, never pays for it) and copied with
+    /// every clone.
+    pub(crate) fixed_hash: std::sync::OnceLock<u64>,
     pub(crate) status: Status,
     pub(crate) mode: Mode,
     pub(crate) start_time: Option<SimTime>,
@@ -492,7 +494,6 @@ impl std::ops::IndexMut<usize> for Records {
 impl PartialEq for Execution {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.runbook, &other.runbook)
-            && self.fixed_hash == other.fixed_hash
             && self.config == other.config
             && self.parameters == other.parameters
             && self.state_key() == other.state_key()
@@ -505,8 +506,12 @@ impl Eq for Execution {}
 impl std::hash::Hash for Execution {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         // The configuration and parameters never change once started:
-        // their hash is computed then, not on every call.
-        state.write_u64(self.fixed_hash);
+        // their hash is computed once, not on every call.
+        state.write_u64(
+            *self
+                .fixed_hash
+                .get_or_init(|| super::hashing::hash_of(&(&*self.config, &*self.parameters))),
+        );
         self.state_key().hash(state);
         self.steps
             .hash_into(&self.runbook, &self.fixed_inputs, state);
@@ -549,9 +554,7 @@ impl Execution {
         let ids = IdGen::new(config.seed);
         let parameters = empty_map();
         Execution {
-            // Hashed when the execution starts; until then every pending
-            // execution hashes its configuration alike (`Eq` compares it).
-            fixed_hash: 0,
+            fixed_hash: std::sync::OnceLock::new(),
             runbook,
             config: Arc::new(config),
             status: Status::Pending,
@@ -892,7 +895,8 @@ impl Execution {
         } else {
             Arc::new(parameters.into())
         };
-        self.fixed_hash = super::hashing::hash_of(&(&*self.config, &*self.parameters));
+        // The parameters changed: hashed again when next asked.
+        self.fixed_hash = std::sync::OnceLock::new();
         self.fixed_inputs = self.resolve_fixed_inputs(now);
         self.mode = mode;
         self.start_time = Some(now);
