@@ -362,8 +362,9 @@ pub struct FlatStep {
     pub action_name: Arc<str>,
     /// `[name]`: the `ValidNextSteps` of a step that goes on to this one.
     pub as_next: Arc<[Arc<str>]>,
-    /// The inputs, when no value holds a `{{ }}` placeholder: every run of
-    /// the step shares this map.
+    /// The inputs, when resolving would leave every value as written (no
+    /// placeholder; see [`crate::interpolate::Template::is_literal`]):
+    /// every run of the step shares this map.
     pub static_inputs: Option<crate::execution::Inputs>,
     /// Whether the inputs, though they hold placeholders, refer only to
     /// what is fixed once an execution starts (parameters, the execution's
@@ -421,16 +422,6 @@ pub enum FailureRoute {
     Continue,
     /// Jump to the step at this flat index.
     Step(usize),
-}
-
-/// Whether resolving `value` can change it: some string holds `{{`.
-fn has_placeholder(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::String(s) => s.contains("{{"),
-        serde_json::Value::Array(items) => items.iter().any(has_placeholder),
-        serde_json::Value::Object(map) => map.values().any(has_placeholder),
-        _ => false,
-    }
 }
 
 /// Whether every placeholder in `value` reads something fixed when an
@@ -586,27 +577,27 @@ impl Runbook {
             }
             let name: Arc<str> = Arc::from(step.name.as_str());
             let lazy = matches!(step.action, Action::Branch(_) | Action::Loop(_));
-            // Without a placeholder, resolving changes nothing, lazily or
-            // not: a loop over literal items or a branch on literals
-            // shares its map like any other step.
-            let static_inputs = (!step.raw_inputs.values().any(has_placeholder)).then(|| {
-                Arc::new(
-                    step.raw_inputs
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                )
-            });
+            // Each input compiled once. Where nothing is left to resolve,
+            // lazily or not (a loop over literal items, a branch on
+            // literals), the step shares its map like any other step.
+            let templates: Vec<(String, crate::interpolate::Template)> = step
+                .raw_inputs
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::interpolate::Template::compile(v)))
+                .collect();
+            let (static_inputs, input_templates) = if templates.iter().all(|(_, t)| t.is_literal())
+            {
+                let map = step
+                    .raw_inputs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                (Some(Arc::new(map)), Arc::from([]))
+            } else {
+                (None, Arc::from(templates))
+            };
             let start_fixed =
                 static_inputs.is_none() && !lazy && step.raw_inputs.values().all(fixed_at_start);
-            let input_templates = if static_inputs.is_some() {
-                Arc::from([])
-            } else {
-                step.raw_inputs
-                    .iter()
-                    .map(|(k, v)| (k.clone(), crate::interpolate::Template::compile(v)))
-                    .collect()
-            };
             self.steps.push(FlatStep {
                 step: step.clone(),
                 parent,

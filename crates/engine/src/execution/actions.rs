@@ -126,10 +126,9 @@ impl Execution {
                     return None;
                 }
                 let resolved: Result<BTreeMap<String, Value>, _> = flat
-                    .step
-                    .raw_inputs
+                    .input_templates
                     .iter()
-                    .map(|(key, raw)| Ok((key.clone(), interpolate::resolve(raw, &scope)?)))
+                    .map(|(key, template)| Ok((key.clone(), template.resolve(&scope)?)))
                     .collect::<Result<_, interpolate::Unresolved>>();
                 resolved.ok().map(|map| Arc::new(map.into()))
             })

@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 /// let hasher = BuildHasherDefault::<DefaultHasher>::default();
 /// assert_eq!(hasher.hash_one(&a), hasher.hash_one(&b));
 /// ```
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct InputMap {
     map: BTreeMap<String, Value>,
     hash: OnceLock<u64>,
@@ -59,15 +59,6 @@ impl From<BTreeMap<String, Value>> for InputMap {
 impl FromIterator<(String, Value)> for InputMap {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
         InputMap::from(iter.into_iter().collect::<BTreeMap<_, _>>())
-    }
-}
-
-impl Clone for InputMap {
-    fn clone(&self) -> Self {
-        InputMap {
-            map: self.map.clone(),
-            hash: self.hash.clone(),
-        }
     }
 }
 

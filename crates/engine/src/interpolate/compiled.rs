@@ -75,7 +75,9 @@ impl Template {
         &self.raw
     }
 
-    /// Whether the value holds no placeholder at all.
+    /// Whether resolving leaves the value as written: it holds no
+    /// placeholder (text between `{{` and `}}` that names no reference
+    /// stays literal).
     pub fn is_literal(&self) -> bool {
         matches!(self.node, Node::Literal(_))
     }
