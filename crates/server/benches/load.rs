@@ -40,8 +40,11 @@
 //! reader on a second runtime whose requests are built before the clock
 //! starts, so both share the machine's cores. "waited for a CPU" is how
 //! long this process's threads were runnable but not running (Linux
-//! `schedstat`), per second of the run. This is a measurement, not a test:
-//! it asserts nothing about time.
+//! `schedstat`), per second of the run. "CPU probe max ×" is how much
+//! slower the virtual CPU itself ran at its slowest moment of the run (see
+//! [`SpeedProbe`]): a figure well above 1 marks a run whose tail the
+//! machine, not the server, made. This is a measurement, not a test: it
+//! asserts nothing about time.
 
 use ssm_runbook_server::journal::Journal;
 use ssm_runbook_server::{
@@ -50,7 +53,8 @@ use ssm_runbook_server::{
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -428,6 +432,89 @@ fn cpu_ticks_at(when: Instant) -> std::thread::JoinHandle<Option<CpuTicks>> {
     })
 }
 
+/// A probe of the virtual CPU's own speed. Every 10 ms a thread of its own
+/// runs a fixed chain of integer multiplications (about 30 µs, nothing
+/// read from memory, so neither caches nor other threads change its cost)
+/// and times it in *its own CPU time* (`CLOCK_THREAD_CPUTIME_ID`), which
+/// does not count the time the thread waits for a CPU. On a real core the
+/// figure is constant; when it grows, the virtual CPU ran slower than it
+/// did (its host took the core, or slowed it) while the guest still
+/// charged the time to the running thread. A run's figure is its slowest
+/// unit over the median unit of the whole process (1.0 = no slowdown).
+/// It costs about 0.3 % of one core.
+struct SpeedProbe {
+    /// When each unit ended, and its CPU time in nanoseconds.
+    samples: Mutex<Vec<(Instant, u64)>>,
+    stop: AtomicBool,
+}
+
+impl SpeedProbe {
+    fn start() -> Arc<SpeedProbe> {
+        let probe = Arc::new(SpeedProbe {
+            samples: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+        });
+        let running = Arc::clone(&probe);
+        let _ = std::thread::Builder::new()
+            .name("load-probe".into())
+            .spawn(move || {
+                while !running.stop.load(Ordering::Relaxed) {
+                    let before = thread_cpu_ns();
+                    std::hint::black_box(probe_unit());
+                    let spent = thread_cpu_ns().saturating_sub(before);
+                    if let Ok(mut samples) = running.samples.lock() {
+                        samples.push((Instant::now(), spent));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            });
+        probe
+    }
+
+    /// The slowest unit that ended between `from` and `to`, over the
+    /// median unit so far; `None` before any unit ended in the window.
+    fn max_slowdown(&self, from: Instant, to: Instant) -> Option<f64> {
+        let samples = self.samples.lock().ok()?;
+        let mut all: Vec<u64> = samples.iter().map(|&(_, ns)| ns).collect();
+        all.sort_unstable();
+        let median = *all.get(all.len() / 2)?;
+        let slowest = samples
+            .iter()
+            .filter(|&&(at, _)| at >= from && at <= to)
+            .map(|&(_, ns)| ns)
+            .max()?;
+        Some(slowest as f64 / median.max(1) as f64)
+    }
+}
+
+impl Drop for SpeedProbe {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// This thread's CPU time, in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec).unwrap_or(0)
+}
+
+/// The probe's fixed work: a dependent chain of multiply-adds.
+fn probe_unit() -> u64 {
+    let mut x = 1u64;
+    for i in 0..20_000u64 {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(std::hint::black_box(i));
+    }
+    x
+}
+
+/// A slowdown figure for the tables.
+fn slowdown(figure: Option<f64>) -> String {
+    figure.map_or_else(|| "n/a".to_string(), |x| format!("{x:.1}"))
+}
+
 /// `connections` keep-alive connections to `addr`, opened one after another.
 async fn open_connections(addr: SocketAddr, connections: usize) -> Vec<Connection> {
     let mut open = Vec::with_capacity(connections);
@@ -743,6 +830,7 @@ fn main() {
     let server = server_runtime();
     let client_threads = env_or("LOAD_CLIENT_THREADS", 1);
     let addr = start_server();
+    let probe = SpeedProbe::start();
     let runtime = match client_threads {
         1 => RuntimeConfig::CurrentThread,
         n => RuntimeConfig::MultiThread {
@@ -792,13 +880,13 @@ fn main() {
             match rate {
                 None => {
                     println!("\nClosed loop (one request in flight per connection):\n");
-                    println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | server CPU µs/req | generator CPU µs/req | waited for a CPU ms/s | other CPU |");
-                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                    println!("| operation | connections | requests | req/s | p50 ms | p99 ms | unexpected status | server CPU µs/req | generator CPU µs/req | waited for a CPU ms/s | other CPU | CPU probe max × |");
+                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
                 }
                 Some(rate) => {
                     println!("\nOpen loop, {rate} req/s offered (latency from when each request was due):\n");
-                    println!("| operation | connections | req/s | p50 ms | p99 ms | p99.9 ms | max ms | send lag p99 ms | p99 from sent ms | unsent | unexpected status | server CPU µs/req | generator CPU µs/req | waited for a CPU ms/s | other CPU |");
-                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                    println!("| operation | connections | req/s | p50 ms | p99 ms | p99.9 ms | max ms | send lag p99 ms | p99 from sent ms | unsent | unexpected status | server CPU µs/req | generator CPU µs/req | waited for a CPU ms/s | other CPU | CPU probe max × |");
+                    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
                 }
             }
             for (key, name, expected, requests) in &runs {
@@ -825,11 +913,13 @@ fn main() {
                         interactive = start_ids(&mut setup, addr, "Interactive", 32).await;
                         requests = each(&interactive, "SendAutomationSignal", &start_step, Some("AKIAALICE"));
                     }
+                    // The measured window: after the warm-up, to the end.
+                    let from = Instant::now() + warmup();
                     match rate {
                         None => {
                             let m = drive(addr, connections, seconds, *expected, requests).await;
                             println!(
-                                "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} |",
+                                "| {name} | {connections} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
                                 m.requests,
                                 m.rate(),
                                 m.percentile_ms(0.50),
@@ -839,13 +929,14 @@ fn main() {
                                 m.generator_us(),
                                 m.waited(),
                                 m.others(),
+                                slowdown(probe.max_slowdown(from, Instant::now())),
                             );
                         }
                         Some(rate) => {
                             let m = drive_open(addr, connections, seconds, *rate, *expected, requests)
                                 .await;
                             println!(
-                                "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} |",
+                                "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
                                 m.rate(),
                                 m.percentile_ms(0.50),
                                 m.percentile_ms(0.99),
@@ -859,6 +950,7 @@ fn main() {
                                 m.generator_us(),
                                 m.waited(),
                                 m.others(),
+                                slowdown(probe.max_slowdown(from, Instant::now())),
                             );
                         }
                     }
