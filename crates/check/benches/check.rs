@@ -68,7 +68,7 @@ impl stateright::Model for Stateright {
     }
 
     fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
-        actions.extend(self.0.moves(&state.0, state.1));
+        self.0.moves_into(&state.0, state.1, actions);
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {

@@ -9,7 +9,7 @@
 //! move that reached it, and traces are rebuilt by replaying those indices
 //! ([`crate::trace`]). This module decides verdicts; it prints nothing.
 
-use crate::model::{Model, World};
+use crate::model::{Model, Move, World};
 use crate::property::{Pattern, Property};
 use crate::trace::Trace;
 use ssm_runbook_engine::clock::SimTime;
@@ -185,7 +185,9 @@ struct Node {
 }
 
 struct Entry {
-    ex: World,
+    /// Boxed: the queue moves a pointer, not a few hundred bytes, and a
+    /// parent's last successor reuses its box.
+    ex: Box<World>,
     now: SimTime,
     memory: u64,
     node: u32,
@@ -313,6 +315,11 @@ impl Checker {
         let mut executed = vec![false; runbook_steps];
 
         let mut visited = Visited::default();
+        // One hasher for every fingerprint: its 512-byte buffer is
+        // cleared once, not per state.
+        let mut hasher = ChunkHasher::default();
+        // One buffer for every state's moves.
+        let mut moves: Vec<Move> = Vec::new();
         let mut nodes: Vec<Node> = Vec::new();
         let mut frontier: VecDeque<Entry> = VecDeque::new();
         let mut limit: Option<LimitHit> = None;
@@ -325,14 +332,14 @@ impl Checker {
             };
             let now = self.model.start_time();
             let memory = remember(0, &ex);
-            if visited.insert(fingerprint(&ex, now, memory)) {
+            if visited.insert(fingerprint(&mut hasher, &ex, now, memory)) {
                 nodes.push(Node {
                     parent: ROOT,
                     choice: i as u32,
                     depth: 0,
                 });
                 frontier.push_back(Entry {
-                    ex,
+                    ex: Box::new(ex),
                     now,
                     memory,
                     node: (nodes.len() - 1) as u32,
@@ -383,7 +390,8 @@ impl Checker {
                     }
                 }
             }
-            let moves = self.model.moves(&ex, now);
+            moves.clear();
+            self.model.moves_into(&ex, now, &mut moves);
             if moves.is_empty() {
                 // The end of a complete path.
                 if ex.status().is_terminal() {
@@ -413,11 +421,10 @@ impl Checker {
             }
             let last = moves.len() - 1;
             let mut parent = Some(ex);
-            for (i, m) in moves.into_iter().enumerate() {
+            for (i, m) in moves.drain(..).enumerate() {
                 stats.transitions += 1;
-                // The last move takes the parent itself: one clone fewer.
-                // (The parent stays in place until then: an execution is
-                // a few hundred bytes, not worth moving out and back.)
+                // The last move takes the parent itself, box and all: one
+                // clone and one allocation fewer.
                 let next = if i == last {
                     parent.take()
                 } else {
@@ -435,7 +442,7 @@ impl Checker {
                     continue;
                 }
                 let memory = remember(memory, &next);
-                if !visited.insert(fingerprint(&next, at, memory)) {
+                if !visited.insert(fingerprint(&mut hasher, &next, at, memory)) {
                     continue;
                 }
                 nodes.push(Node {
@@ -619,10 +626,10 @@ fn verdict(
 }
 
 /// The fingerprint of a state: a fixed-key 128-bit hash.
-fn fingerprint(ex: &World, now: SimTime, memory: u64) -> u128 {
-    let mut h = ChunkHasher::default();
-    ex.hash(&mut h);
-    now.hash(&mut h);
-    memory.hash(&mut h);
+fn fingerprint(h: &mut ChunkHasher, ex: &World, now: SimTime, memory: u64) -> u128 {
+    h.clear();
+    ex.hash(h);
+    now.hash(h);
+    memory.hash(h);
     h.finish128()
 }

@@ -285,21 +285,41 @@ impl Model {
     /// move. (Signals and stops reach only the root, as in a scenario; a
     /// child ends by its actions, its time-outs, or its parent's cancel.)
     pub fn moves(&self, world: &World, now: SimTime) -> Vec<Move> {
+        let mut out = Vec::new();
+        self.moves_into(world, now, &mut out);
+        out
+    }
+
+    /// [`Self::moves`], appended to `out`: a checker that keeps one buffer
+    /// for every state allocates nothing here.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ssm_runbook_check::{config::CheckConfig, model::Model};
+    /// use ssm_runbook_engine::{runbook::Runbook, validate::validate_text};
+    /// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- {name: Gate, action: aws:pause, inputs: {}}\n").document.unwrap();
+    /// let model = Model::new(Arc::new(Runbook::compile(doc, "Demo", "1").unwrap()), &CheckConfig::default()).unwrap();
+    /// let world = model.initial(&model.starts()[0]).unwrap();
+    /// let mut buffer = Vec::new();
+    /// model.moves_into(&world, model.start_time(), &mut buffer);
+    /// assert_eq!(buffer, model.moves(&world, model.start_time()));
+    /// ```
+    pub fn moves_into(&self, world: &World, now: SimTime, out: &mut Vec<Move>) {
         let deadline = world
             .executions()
             .enumerate()
             .filter_map(|(i, e)| e.next_deadline().map(|t| (t, i)))
             .min();
         if let Some((due, target)) = deadline.filter(|(t, _)| *t <= now) {
-            return vec![Move {
+            out.push(Move {
                 target,
                 input: Input::Advance,
                 at: due.max(now),
-            }];
+            });
+            return;
         }
-        let mut out = Vec::new();
         for (target, e) in world.executions().enumerate() {
-            for (input, at) in e.enabled_inputs(&self.env, now) {
+            e.each_enabled_input(&self.env, now, |input, at| {
                 let keep = match input {
                     Input::Advance => false,
                     Input::ActionFinished { .. } => true,
@@ -308,7 +328,7 @@ impl Model {
                 if keep {
                     out.push(Move { target, input, at });
                 }
-            }
+            });
         }
         if let Some((t, target)) = deadline {
             out.push(Move {
@@ -317,7 +337,6 @@ impl Model {
                 at: t.max(now),
             });
         }
-        out
     }
 
     /// Apply a move, then drive its consequences as the simulator does:

@@ -10,6 +10,7 @@ use super::status::{Mode, SignalType, Status, StopType};
 use super::types::{Input, Outcome, Payload};
 use crate::clock::SimTime;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// What the outside world can do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,20 +27,27 @@ pub struct Environment {
     pub stops: Vec<StopType>,
 }
 
+/// What an external step no outcome is listed for may do: succeed with an
+/// empty response, or fail with FailureType Action.
+static DEFAULT_OUTCOMES: LazyLock<[Outcome; 2]> = LazyLock::new(|| {
+    [
+        Outcome::Success {
+            response: serde_json::json!({}),
+        },
+        Outcome::Failure {
+            failure_type: super::status::FailureType::Action,
+            stage: super::status::FailureStage::Invocation,
+            message: "the action failed".into(),
+        },
+    ]
+});
+
 impl Environment {
-    fn outcomes_for(&self, step: &str) -> Vec<Outcome> {
-        self.outcomes.get(step).cloned().unwrap_or_else(|| {
-            vec![
-                Outcome::Success {
-                    response: serde_json::json!({}),
-                },
-                Outcome::Failure {
-                    failure_type: super::status::FailureType::Action,
-                    stage: super::status::FailureStage::Invocation,
-                    message: "the action failed".into(),
-                },
-            ]
-        })
+    fn outcomes_for(&self, step: &str) -> &[Outcome] {
+        match self.outcomes.get(step) {
+            Some(listed) => listed,
+            None => &*DEFAULT_OUTCOMES,
+        }
     }
 }
 
@@ -49,8 +57,36 @@ impl Execution {
     /// action outcomes, stops, then the next timer.
     pub fn enabled_inputs(&self, env: &Environment, now: SimTime) -> Vec<(Input, SimTime)> {
         let mut out = Vec::new();
+        self.each_enabled_input(env, now, |input, at| out.push((input, at)));
+        out
+    }
+
+    /// Call `f` with each input [`Self::enabled_inputs`] lists, in the
+    /// same order, without collecting them: a driver that keeps its own
+    /// buffer (the model checker) allocates nothing here.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::clock::SimTime;
+    /// use ssm_runbook_engine::execution::{Environment, Execution, ExecutionConfig, Input, Mode};
+    /// use ssm_runbook_engine::{runbook::Runbook, validate::validate_text};
+    /// use std::sync::Arc;
+    /// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- {name: Gate, action: aws:pause, inputs: {}}\n").document.unwrap();
+    /// let rb = Arc::new(Runbook::compile(doc, "Demo", "1").unwrap());
+    /// let mut ex = Execution::new(rb, ExecutionConfig::new("0123456789abcdef0123456789abcdef0123", "arn:aws:iam::111122223333:user/me"));
+    /// ex.apply(Input::Start { parameters: Default::default(), mode: Mode::Auto }, SimTime(0)).unwrap();
+    /// let env = Environment::default();
+    /// let mut seen = Vec::new();
+    /// ex.each_enabled_input(&env, SimTime(0), |input, at| seen.push((input, at)));
+    /// assert_eq!(seen, ex.enabled_inputs(&env, SimTime(0)));
+    /// ```
+    pub fn each_enabled_input(
+        &self,
+        env: &Environment,
+        now: SimTime,
+        mut f: impl FnMut(Input, SimTime),
+    ) {
         if self.status.is_terminal() || self.status == Status::Pending {
-            return out;
+            return;
         }
         let signal = |signal, payload: Payload, principal: &str| Input::Signal {
             signal,
@@ -81,28 +117,28 @@ impl Execution {
                             .filter_map(|d| approvers.get(d.approver))
                             .any(|a| super::principal_matches(a, p));
                         if listed && !decided {
-                            out.push((signal(SignalType::Approve, Payload::new(), p), now));
-                            out.push((signal(SignalType::Reject, Payload::new(), p), now));
+                            f(signal(SignalType::Approve, Payload::new(), p), now);
+                            f(signal(SignalType::Reject, Payload::new(), p), now);
                         }
                     }
                 }
                 Phase::Paused => {
                     let payload =
                         Payload::from([("StepName".to_owned(), vec![step_name.to_string()])]);
-                    out.push((
+                    f(
                         signal(SignalType::Resume, payload, &self.config.executed_by),
                         now,
-                    ));
+                    );
                 }
                 Phase::Action { request_id } => {
                     for outcome in env.outcomes_for(&step_name) {
-                        out.push((
+                        f(
                             Input::ActionFinished {
                                 request_id: *request_id,
-                                outcome,
+                                outcome: outcome.clone(),
                             },
                             now,
-                        ));
+                        );
                     }
                 }
                 _ => {}
@@ -112,10 +148,10 @@ impl Execution {
                     "StepExecutionId".to_owned(),
                     vec![self.steps[active.exec].id.to_string()],
                 )]);
-                out.push((
+                f(
                     signal(SignalType::StopStep, payload, &self.config.executed_by),
                     now,
-                ));
+                );
             }
         } else if self.mode == Mode::Interactive && self.status == Status::Waiting {
             for ix in self.runbook.main_steps() {
@@ -123,24 +159,23 @@ impl Execution {
                     "StepName".to_owned(),
                     vec![self.runbook.step(ix).step.name.clone()],
                 )]);
-                out.push((
+                f(
                     signal(SignalType::StartStep, payload, &self.config.executed_by),
                     now,
-                ));
+                );
             }
-            out.push((Input::Stop(StopType::Complete), now));
+            f(Input::Stop(StopType::Complete), now);
         }
         if self.status != Status::Cancelling {
             for stop in &env.stops {
                 if *stop == StopType::Cancel {
-                    out.push((Input::Stop(*stop), now));
+                    f(Input::Stop(*stop), now);
                 }
             }
         }
         if let Some(t) = self.next_deadline() {
-            out.push((Input::Advance, t.max(now)));
+            f(Input::Advance, t.max(now));
         }
-        out
     }
 }
 

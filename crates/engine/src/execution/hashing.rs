@@ -1,7 +1,7 @@
 //! The fixed-key hashers behind an execution's hashes: [`ChunkHasher`]
-//! for the configuration, parameters, inputs and the model checker's
-//! 128-bit fingerprints, and a seeded foldhash for each step record's
-//! remembered 64-bit hash. Both are fast on the small, many writes that
+//! for the model checker's 128-bit fingerprints, and a seeded foldhash for
+//! the remembered 64-bit hashes of each step record, each resolved input
+//! map, and the configuration with the parameters. Both are fast on the small, many writes that
 //! `#[derive(Hash)]` makes, and the same in every process and run, so
 //! fingerprints built from them are reproducible.
 //!
@@ -9,6 +9,7 @@
 //! type's `Hash`), and it keeps no state between uses.
 
 use std::hash::Hasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 /// Bytes gathered before they are folded into the running hash.
@@ -46,6 +47,25 @@ impl Default for ChunkHasher {
 }
 
 impl ChunkHasher {
+    /// Forget everything written: the hasher is as new, without clearing
+    /// its buffer again (a caller that hashes many values keeps one).
+    ///
+    /// ```
+    /// use std::hash::Hash;
+    /// use ssm_runbook_engine::execution::ChunkHasher;
+    /// let mut h = ChunkHasher::default();
+    /// "first".hash(&mut h);
+    /// h.clear();
+    /// "second".hash(&mut h);
+    /// let mut fresh = ChunkHasher::default();
+    /// "second".hash(&mut fresh);
+    /// assert_eq!(h.finish128(), fresh.finish128());
+    /// ```
+    #[inline]
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
     /// The 128-bit hash of everything written.
     pub fn finish128(&self) -> u128 {
         xxh3_128(&self.buf[..self.len])
@@ -125,9 +145,59 @@ pub(crate) fn record_hasher() -> foldhash::quality::FoldHasher<'static> {
     STATE.build_hasher()
 }
 
-/// The [`ChunkHasher`] hash of one value.
+/// The hash of one value, with the records' seeded foldhash.
 pub(crate) fn hash_of<T: std::hash::Hash + ?Sized>(value: &T) -> u64 {
-    let mut h = ChunkHasher::default();
+    let mut h = record_hasher();
     value.hash(&mut h);
     h.finish()
+}
+
+/// A hash remembered once computed: 0 until then (a computed 0 is stored
+/// as 1). Cheaper than a `OnceLock<u64>` where it matters: a clone is a
+/// plain load and store, with no synchronisation (two threads that compute
+/// it at once store the same number).
+#[derive(Debug, Default)]
+pub(crate) struct Remembered(AtomicU64);
+
+impl Remembered {
+    /// The remembered hash, computing it with `compute` the first time.
+    #[inline]
+    pub(crate) fn get_or(&self, compute: impl FnOnce() -> u64) -> u64 {
+        match self.0.load(Ordering::Relaxed) {
+            0 => {
+                let h = compute().max(1);
+                self.0.store(h, Ordering::Relaxed);
+                h
+            }
+            h => h,
+        }
+    }
+
+    /// Forget the hash: the value it was of changed.
+    #[inline]
+    pub(crate) fn forget(&mut self) {
+        *self.0.get_mut() = 0;
+    }
+}
+
+impl Clone for Remembered {
+    #[inline]
+    fn clone(&self) -> Self {
+        Remembered(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Remembered;
+
+    #[test]
+    fn a_remembered_hash_is_computed_once_and_forgotten_on_request() {
+        let mut h = Remembered::default();
+        assert_eq!(h.get_or(|| 0), 1, "a computed 0 is stored as 1");
+        assert_eq!(h.get_or(|| 7), 1, "remembered, not computed again");
+        assert_eq!(h.clone().get_or(|| 9), 1, "a clone remembers it too");
+        h.forget();
+        assert_eq!(h.get_or(|| 7), 7);
+    }
 }

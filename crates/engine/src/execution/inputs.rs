@@ -4,10 +4,9 @@
 //! is [`crate::interpolate`]) and never decides which runs share a map
 //! (that is the engine's, see [`crate::runbook::FlatStep::static_inputs`]).
 
-use super::hashing::hash_of;
+use super::hashing::{Remembered, hash_of};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 /// Resolved inputs, name → value, in name order. Reads go through
 /// `Deref` to the map. The map never changes once made, so its hash is
@@ -30,7 +29,7 @@ use std::sync::OnceLock;
 #[derive(Clone, Default)]
 pub struct InputMap {
     map: BTreeMap<String, Value>,
-    hash: OnceLock<u64>,
+    hash: Remembered,
 }
 
 impl InputMap {
@@ -51,7 +50,7 @@ impl From<BTreeMap<String, Value>> for InputMap {
     fn from(map: BTreeMap<String, Value>) -> Self {
         InputMap {
             map,
-            hash: OnceLock::new(),
+            hash: Remembered::default(),
         }
     }
 }
@@ -74,7 +73,7 @@ impl std::hash::Hash for InputMap {
     /// The map's own hash (fixed keys, the same in every process), written
     /// as one number.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(*self.hash.get_or_init(|| hash_of(&self.map)));
+        state.write_u64(self.hash.get_or(|| hash_of(&self.map)));
     }
 }
 

@@ -17,7 +17,6 @@ use crate::document::OnCancel;
 use crate::runbook::{FailureRoute, Route, Runbook, Successor};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
 /// The longest the cancel workflow (`onCancel: step:X`) may run.
@@ -256,7 +255,7 @@ pub struct Execution {
     /// computed when the execution is first hashed (a run that is never
     /// hashed, as in `ssm-runbook run`, never pays for it) and copied with
     /// every clone.
-    pub(crate) fixed_hash: std::sync::OnceLock<u64>,
+    pub(crate) fixed_hash: super::hashing::Remembered,
     pub(crate) status: Status,
     pub(crate) mode: Mode,
     pub(crate) start_time: Option<SimTime>,
@@ -301,40 +300,23 @@ pub(crate) struct Records {
 
 /// One slot: its record, if the step ran, and the record's remembered
 /// hash (0 until computed; a computed 0 is stored as 1).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Slot {
     record: Option<Arc<StepExecution>>,
-    hash: AtomicU64,
-}
-
-impl Clone for Slot {
-    fn clone(&self) -> Self {
-        Slot {
-            record: self.record.clone(),
-            hash: AtomicU64::new(self.hash.load(Ordering::Relaxed)),
-        }
-    }
+    hash: super::hashing::Remembered,
 }
 
 impl Slot {
     fn forget_hash(&mut self) {
-        *self.hash.get_mut() = 0;
+        self.hash.forget();
     }
 
     fn hash(&self, runbook: &Runbook, fixed: &[Option<Inputs>]) -> u64 {
-        match self.hash.load(Ordering::Relaxed) {
-            0 => {
-                // Fixed keys: the same record always hashes the same.
-                let h = match &self.record {
-                    Some(record) => record_hash(record, runbook, fixed),
-                    None => 0,
-                }
-                .max(1);
-                self.hash.store(h, Ordering::Relaxed);
-                h
-            }
-            h => h,
-        }
+        // Fixed keys: the same record always hashes the same.
+        self.hash.get_or(|| match &self.record {
+            Some(record) => record_hash(record, runbook, fixed),
+            None => 0,
+        })
     }
 }
 
@@ -344,7 +326,7 @@ impl Records {
     pub(crate) fn push(&mut self, record: StepExecution) -> usize {
         self.slots.push(Slot {
             record: Some(Arc::new(record)),
-            hash: AtomicU64::new(0),
+            hash: super::hashing::Remembered::default(),
         });
         self.slots.len() - 1
     }
@@ -508,9 +490,8 @@ impl std::hash::Hash for Execution {
         // The configuration and parameters never change once started:
         // their hash is computed once, not on every call.
         state.write_u64(
-            *self
-                .fixed_hash
-                .get_or_init(|| super::hashing::hash_of(&(&*self.config, &*self.parameters))),
+            self.fixed_hash
+                .get_or(|| super::hashing::hash_of(&(&*self.config, &*self.parameters))),
         );
         self.state_key().hash(state);
         self.steps
@@ -554,7 +535,7 @@ impl Execution {
         let ids = IdGen::new(config.seed);
         let parameters = empty_map();
         Execution {
-            fixed_hash: std::sync::OnceLock::new(),
+            fixed_hash: super::hashing::Remembered::default(),
             runbook,
             config: Arc::new(config),
             status: Status::Pending,
@@ -896,7 +877,7 @@ impl Execution {
             Arc::new(parameters.into())
         };
         // The parameters changed: hashed again when next asked.
-        self.fixed_hash = std::sync::OnceLock::new();
+        self.fixed_hash.forget();
         self.fixed_inputs = self.resolve_fixed_inputs(now);
         self.mode = mode;
         self.start_time = Some(now);
