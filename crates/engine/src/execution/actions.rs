@@ -135,8 +135,9 @@ impl Execution {
             .collect()
     }
 
-    /// Resolve the step's inputs, except the parts evaluated lazily
-    /// (branch choices, loop conditions), and record them on the step.
+    /// Resolve the step's inputs and record them on the step. The parts
+    /// evaluated lazily (branch choices, loop conditions) are resolved
+    /// only for the record, where they can be, and never fail the step.
     fn resolve_inputs(&mut self, exec: usize, now: SimTime) -> Result<Inputs, StepEnd> {
         let ix = self.steps[exec].step;
         if self.shared_inputs(ix).is_some() {
@@ -147,28 +148,24 @@ impl Execution {
         let lazy = matches!(flat.step.action, Action::Branch(_) | Action::Loop(_));
         let scope = self.scope(now);
         let mut resolved = BTreeMap::new();
-        let mut shown = BTreeMap::new();
         for (key, template) in flat.input_templates.iter() {
-            if lazy && matches!(key.as_str(), "Choices" | "LoopCondition") {
-                // Shown resolved where possible; evaluated later, one choice at a time.
-                let value = template
+            let value = if lazy && matches!(key.as_str(), "Choices" | "LoopCondition") {
+                // Shown resolved where possible; evaluated later, one
+                // choice (or one iteration) at a time, from the template.
+                template
                     .resolve(&scope)
-                    .unwrap_or_else(|_| template.raw().clone());
-                shown.insert(key.clone(), value);
-                continue;
-            }
-            let value = template
-                .resolve(&scope)
-                .map_err(|e| input_failure(within_input(key, e)))?;
+                    .unwrap_or_else(|_| template.raw().clone())
+            } else {
+                template
+                    .resolve(&scope)
+                    .map_err(|e| input_failure(within_input(key, e)))?
+            };
             resolved.insert(key.clone(), value);
         }
+        // One map for the record and the action: a branch reads nothing
+        // of it, a loop only `Iterators` and `MaxIterations`.
         let resolved: Inputs = Arc::new(resolved.into());
-        if shown.is_empty() {
-            self.steps[exec].inputs = Arc::clone(&resolved);
-        } else {
-            shown.extend(resolved.iter().map(|(k, v)| (k.clone(), v.clone())));
-            self.steps[exec].inputs = Arc::new(shown.into());
-        }
+        self.steps[exec].inputs = Arc::clone(&resolved);
         Ok(resolved)
     }
 

@@ -1104,20 +1104,20 @@ impl Execution {
         if let Some(decided) = decisions {
             decided.keep_in(&mut se.outputs);
         }
-        match &end {
+        match end {
             StepEnd::Failed {
                 stage,
                 failure_type,
                 message,
             } => {
-                se.failure_message = Some(message.clone());
+                se.failure_message = Some(message);
                 se.failure_details = Some(Box::new(FailureDetails {
-                    stage: *stage,
-                    failure_type: *failure_type,
+                    stage,
+                    failure_type,
                     details: Payload::new(),
                 }));
             }
-            StepEnd::TimedOut { message } => se.failure_message = Some(message.clone()),
+            StepEnd::TimedOut { message } => se.failure_message = Some(message),
             StepEnd::Success { .. } | StepEnd::Cancelled => {}
         }
         se.valid_next_steps = valid_next_steps;
@@ -1134,16 +1134,13 @@ impl Execution {
             self.set_status(Status::Waiting, ev);
             return None;
         }
-        match (&end, failed) {
-            (StepEnd::Success { .. }, _) => Some(success_target),
-            (StepEnd::Cancelled, _) | (_, true) => match failure_target {
+        // `status` tells the ends apart: Success, Cancelled, or a failure.
+        match (status, failed) {
+            (Status::Success, _) => Some(success_target),
+            (Status::Cancelled, _) | (_, true) => match failure_target {
                 Some(t) => Some(t),
                 None => {
-                    let final_status = if matches!(end, StepEnd::Cancelled) {
-                        Status::Cancelled
-                    } else {
-                        status
-                    };
+                    let final_status = status;
                     if failed {
                         self.failure_message = self.steps[exec].failure_message.clone();
                     }
