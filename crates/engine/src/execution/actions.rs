@@ -34,7 +34,7 @@ pub(crate) struct ExecScope<'a> {
 
 impl Scope for ExecScope<'_> {
     fn parameter(&self, name: &str) -> Option<Value> {
-        self.ex.parameters.get(name).cloned()
+        self.ex.fixed.parameters.get(name).cloned()
     }
 
     fn step_output(&self, step: &str, output: &str) -> Option<Value> {
@@ -71,7 +71,7 @@ impl Scope for ExecScope<'_> {
 
     fn system(&self, prefix: &str, name: &str) -> Option<Value> {
         let (y, mo, d, h, mi, s) = self.now.civil();
-        let cfg = &self.ex.config;
+        let cfg = &self.ex.fixed.config;
         Some(Value::String(match (prefix, name) {
             ("automation", "EXECUTION_ID") => cfg.execution_id.clone(),
             ("global", "ACCOUNT_ID") => cfg.account_id.to_string(),
@@ -114,7 +114,7 @@ impl Execution {
     /// the other steps, and for one whose inputs do not resolve (its run
     /// will resolve them again, and fail as it would have).
     pub(crate) fn resolve_fixed_inputs(&self, now: SimTime) -> Arc<[Option<Inputs>]> {
-        let steps = self.runbook.steps();
+        let steps = self.fixed.runbook.steps();
         if !steps.iter().any(|flat| flat.start_fixed) {
             return Arc::from([]);
         }
@@ -144,7 +144,7 @@ impl Execution {
             // The record was made with them (`begin_step`).
             return Ok(Arc::clone(&self.steps[exec].inputs));
         }
-        let flat = self.runbook.step(ix);
+        let flat = self.fixed.runbook.step(ix);
         let lazy = matches!(flat.step.action, Action::Branch(_) | Action::Loop(_));
         let scope = self.scope(now);
         let mut resolved = BTreeMap::new();
@@ -182,14 +182,14 @@ impl Execution {
         };
         let ix = self.steps[exec].step;
         if matches!(
-            self.runbook.step(ix).step.action,
+            self.fixed.runbook.step(ix).step.action,
             Action::Api(..) | Action::External(..) | Action::Internal { .. }
         ) {
             // The common case, which needs nothing of the action's inputs.
             self.request_action_with(exec, Some(inputs), ev);
             return None;
         }
-        let runbook = std::sync::Arc::clone(&self.runbook);
+        let runbook = std::sync::Arc::clone(&self.fixed.runbook);
         match &runbook.step(ix).step.action {
             Action::Approve(_) => self.start_approval(exec, &inputs, now, ev),
             Action::Pause { .. } => {
@@ -220,13 +220,14 @@ impl Execution {
                         json!(json!({"NextStep": name}).to_string()),
                     );
                 }
-                let next = chosen.and_then(|n| self.runbook.index_of(&n));
+                let next = chosen.and_then(|n| self.fixed.runbook.index_of(&n));
                 self.finish_step(StepEnd::Success { next }, now, ev)
             }
             Action::Loop(_) => self.start_loop(exec, ix, &inputs, now, ev),
             Action::UpdateVariable(u) => {
                 let value = inputs.get("Value").cloned().unwrap_or(Value::Null);
                 let declared = self
+                    .fixed
                     .runbook
                     .document
                     .variables
@@ -288,7 +289,7 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Option<Successor> {
-        match &self.runbook.step(self.steps[exec].step).step.action {
+        match &self.fixed.runbook.step(self.steps[exec].step).step.action {
             Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
                 self.request_action(exec, ev);
                 None
@@ -460,7 +461,7 @@ impl Execution {
                 );
             }
         };
-        let body = self.runbook.step(ix).body.clone();
+        let body = self.fixed.runbook.step(ix).body.clone();
         if items.as_ref().is_some_and(|i| i.is_empty()) || body.is_empty() {
             return self.finish_step(StepEnd::Success { next: None }, now, ev);
         }
@@ -508,7 +509,7 @@ impl Execution {
         let again = match frame.items.as_ref().map(|i| i.len()) {
             Some(count) => (iteration as usize) < count,
             None => {
-                let Action::Loop(l) = &self.runbook.step(loop_ix).step.action else {
+                let Action::Loop(l) = &self.fixed.runbook.step(loop_ix).step.action else {
                     return None;
                 };
                 match l
@@ -531,6 +532,7 @@ impl Execution {
             }
             self.record_loop_outputs(exec);
             return self
+                .fixed
                 .runbook
                 .step(loop_ix)
                 .body
@@ -548,8 +550,8 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Option<Successor> {
-        if self.config.depth + 1 > self.config.limits.max_child_depth {
-            let limit = self.config.limits.max_child_depth;
+        if self.fixed.config.depth + 1 > self.fixed.config.limits.max_child_depth {
+            let limit = self.fixed.config.limits.max_child_depth;
             ev.push(Event::LimitExceeded {
                 limit: "max_child_depth",
                 value: u64::from(limit),
@@ -674,7 +676,7 @@ impl Execution {
     /// outputs, another poll, or a failure (a property not as desired, a
     /// Lambda function error, an output of the wrong type).
     fn read_response(&self, exec: usize, response: &Value) -> Verdict {
-        let step = &self.runbook.step(self.steps[exec].step).step;
+        let step = &self.fixed.runbook.step(self.steps[exec].step).step;
         let kind = step.action.kind();
         if let (
             Some(

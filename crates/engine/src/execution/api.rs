@@ -29,14 +29,14 @@ fn wire_map(values: impl IntoIterator<Item = (String, Value)>) -> Value {
 impl Execution {
     /// The `AutomationExecution` object, as GetAutomationExecution returns it.
     pub fn to_api(&self) -> Value {
-        let doc = &self.runbook.document;
+        let doc = &self.fixed.runbook.document;
         let mut m = Map::new();
         m.insert(
             "AutomationExecutionId".into(),
-            json!(self.config.execution_id),
+            json!(self.fixed.config.execution_id),
         );
-        m.insert("DocumentName".into(), json!(self.runbook.name));
-        m.insert("DocumentVersion".into(), json!(self.runbook.version));
+        m.insert("DocumentName".into(), json!(self.fixed.runbook.name));
+        m.insert("DocumentVersion".into(), json!(self.fixed.runbook.version));
         if let Some(t) = self.start_time {
             m.insert("ExecutionStartTime".into(), epoch(t));
         }
@@ -59,7 +59,7 @@ impl Execution {
         let parameters = doc
             .parameters
             .keys()
-            .filter_map(|k| self.parameters.get(k).map(|v| (k.clone(), v.clone())));
+            .filter_map(|k| self.fixed.parameters.get(k).map(|v| (k.clone(), v.clone())));
         m.insert("Parameters".into(), wire_map(parameters));
         m.insert("Outputs".into(), self.outputs_to_api());
         if let Some(msg) = &self.failure_message {
@@ -68,10 +68,10 @@ impl Execution {
             }
         }
         m.insert("Mode".into(), json!(self.mode.as_str()));
-        if let Some(parent) = &self.config.parent_execution_id {
+        if let Some(parent) = &self.fixed.config.parent_execution_id {
             m.insert("ParentAutomationExecutionId".into(), json!(parent));
         }
-        m.insert("ExecutedBy".into(), json!(self.config.executed_by));
+        m.insert("ExecutedBy".into(), json!(self.fixed.config.executed_by));
         if let Some(current) = self.current_step() {
             m.insert("CurrentStepName".into(), json!(current.step_name));
             m.insert("CurrentAction".into(), json!(current.action));
@@ -110,7 +110,7 @@ impl Execution {
     /// The execution's `Outputs`: every declared top-level output.
     fn outputs_to_api(&self) -> Value {
         let mut out = Map::new();
-        for name in &self.runbook.document.outputs {
+        for name in &self.fixed.runbook.document.outputs {
             let Some((step, output)) = name.split_once('.') else {
                 continue;
             };
@@ -136,7 +136,7 @@ impl Execution {
 
     /// One `StepExecution` object.
     pub fn step_to_api(&self, se: &StepExecution) -> Value {
-        let step = &self.runbook.step(se.step).step;
+        let step = &self.fixed.runbook.step(se.step).step;
         let mut m = Map::new();
         m.insert("StepName".into(), json!(se.step_name));
         m.insert("Action".into(), json!(se.action));

@@ -126,7 +126,7 @@ impl Execution {
                     let payload =
                         Payload::from([("StepName".to_owned(), vec![step_name.to_string()])]);
                     f(
-                        signal(SignalType::Resume, payload, &self.config.executed_by),
+                        signal(SignalType::Resume, payload, &self.fixed.config.executed_by),
                         now,
                     );
                 }
@@ -149,18 +149,26 @@ impl Execution {
                     vec![self.steps[active.exec].id.to_string()],
                 )]);
                 f(
-                    signal(SignalType::StopStep, payload, &self.config.executed_by),
+                    signal(
+                        SignalType::StopStep,
+                        payload,
+                        &self.fixed.config.executed_by,
+                    ),
                     now,
                 );
             }
         } else if self.mode == Mode::Interactive && self.status == Status::Waiting {
-            for ix in self.runbook.main_steps() {
+            for ix in self.fixed.runbook.main_steps() {
                 let payload = Payload::from([(
                     "StepName".to_owned(),
-                    vec![self.runbook.step(ix).step.name.clone()],
+                    vec![self.fixed.runbook.step(ix).step.name.clone()],
                 )]);
                 f(
-                    signal(SignalType::StartStep, payload, &self.config.executed_by),
+                    signal(
+                        SignalType::StartStep,
+                        payload,
+                        &self.fixed.config.executed_by,
+                    ),
                     now,
                 );
             }

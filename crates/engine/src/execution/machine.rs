@@ -229,6 +229,27 @@ pub(crate) enum StepEnd {
     Cancelled,
 }
 
+/// What an execution fixes when it starts and never changes afterwards:
+/// the runbook, the configuration, the parameters and the inputs they
+/// resolve. One `Arc` holds them all, so a clone of the execution (the
+/// model checker makes one per move) touches one reference count instead
+/// of four, and their hash is computed once for every clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Fixed {
+    pub(crate) runbook: Arc<Runbook>,
+    pub(crate) config: ExecutionConfig,
+    pub(crate) parameters: Inputs,
+    /// Per step, its inputs resolved when the execution started, for the
+    /// steps whose inputs read only what is fixed then
+    /// ([`crate::runbook::FlatStep::start_fixed`]). A function of the
+    /// runbook, configuration and parameters: not compared or hashed.
+    pub(crate) fixed_inputs: Arc<[Option<Inputs>]>,
+    /// The hash of `config` and `parameters`, computed when an execution
+    /// is first hashed (a run that is never hashed, as in `ssm-runbook
+    /// run`, never pays for it).
+    pub(crate) hash: super::hashing::Remembered,
+}
+
 /// One execution of a runbook.
 ///
 /// ```
@@ -249,23 +270,12 @@ pub(crate) enum StepEnd {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Execution {
-    pub(crate) runbook: Arc<Runbook>,
-    pub(crate) config: Arc<ExecutionConfig>,
-    /// The hash of `config` and `parameters`, which change only at start:
-    /// computed when the execution is first hashed (a run that is never
-    /// hashed, as in `ssm-runbook run`, never pays for it) and copied with
-    /// every clone.
-    pub(crate) fixed_hash: super::hashing::Remembered,
+    /// What the start fixes, shared by every clone through one pointer.
+    pub(crate) fixed: Arc<Fixed>,
     pub(crate) status: Status,
     pub(crate) mode: Mode,
     pub(crate) start_time: Option<SimTime>,
     pub(crate) end_time: Option<SimTime>,
-    pub(crate) parameters: Inputs,
-    /// Per step, its inputs resolved when the execution started, for the
-    /// steps whose inputs read only what is fixed then
-    /// ([`crate::runbook::FlatStep::start_fixed`]). A function of the
-    /// runbook, configuration and parameters: not compared or hashed.
-    pub(crate) fixed_inputs: Arc<[Option<Inputs>]>,
     pub(crate) variables: BTreeMap<String, Value>,
     pub(crate) steps: Records,
     pub(crate) active: Vec<Active>,
@@ -475,9 +485,10 @@ impl std::ops::IndexMut<usize> for Records {
 
 impl PartialEq for Execution {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.runbook, &other.runbook)
-            && self.config == other.config
-            && self.parameters == other.parameters
+        (Arc::ptr_eq(&self.fixed, &other.fixed)
+            || Arc::ptr_eq(&self.fixed.runbook, &other.fixed.runbook)
+                && self.fixed.config == other.fixed.config
+                && self.fixed.parameters == other.fixed.parameters)
             && self.state_key() == other.state_key()
             && self.steps == other.steps
     }
@@ -489,13 +500,15 @@ impl std::hash::Hash for Execution {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         // The configuration and parameters never change once started:
         // their hash is computed once, not on every call.
+        let fixed = &*self.fixed;
         state.write_u64(
-            self.fixed_hash
-                .get_or(|| super::hashing::hash_of(&(&*self.config, &*self.parameters))),
+            fixed
+                .hash
+                .get_or(|| super::hashing::hash_of(&(&fixed.config, &*fixed.parameters))),
         );
         self.state_key().hash(state);
         self.steps
-            .hash_into(&self.runbook, &self.fixed_inputs, state);
+            .hash_into(&self.fixed.runbook, &self.fixed.fixed_inputs, state);
     }
 }
 
@@ -533,17 +546,18 @@ impl Execution {
     /// A new execution, `Pending` until [`Input::Start`].
     pub fn new(runbook: Arc<Runbook>, config: ExecutionConfig) -> Execution {
         let ids = IdGen::new(config.seed);
-        let parameters = empty_map();
         Execution {
-            fixed_hash: super::hashing::Remembered::default(),
-            runbook,
-            config: Arc::new(config),
+            fixed: Arc::new(Fixed {
+                runbook,
+                config,
+                parameters: empty_map(),
+                fixed_inputs: Arc::from([]),
+                hash: super::hashing::Remembered::default(),
+            }),
             status: Status::Pending,
             mode: Mode::Auto,
             start_time: None,
             end_time: None,
-            parameters,
-            fixed_inputs: Arc::from([]),
             variables: BTreeMap::new(),
             steps: Records::default(),
             active: Vec::new(),
@@ -564,17 +578,17 @@ impl Execution {
 
     /// The execution's id.
     pub fn id(&self) -> &str {
-        &self.config.execution_id
+        &self.fixed.config.execution_id
     }
 
     /// The compiled runbook.
     pub fn runbook(&self) -> &Arc<Runbook> {
-        &self.runbook
+        &self.fixed.runbook
     }
 
     /// The configuration.
     pub fn config(&self) -> &ExecutionConfig {
-        &self.config
+        &self.fixed.config
     }
 
     /// The mode.
@@ -649,7 +663,8 @@ impl Execution {
     /// Whether step `ix` is a main step that has not run yet (the one step
     /// [`Self::step_records`] leaves out).
     pub fn not_yet_run(&self, ix: usize) -> bool {
-        self.runbook
+        self.fixed
+            .runbook
             .main_position(ix)
             .is_some_and(|slot| self.steps.is_pending(slot))
     }
@@ -658,24 +673,25 @@ impl Execution {
     /// runbook's when they hold no placeholder, else those resolved at the
     /// start when they read only what was fixed then.
     pub(crate) fn shared_inputs(&self, ix: usize) -> Option<&Inputs> {
-        self.runbook
+        self.fixed
+            .runbook
             .step(ix)
             .static_inputs
             .as_ref()
-            .or_else(|| self.fixed_inputs.get(ix).and_then(Option::as_ref))
+            .or_else(|| self.fixed.fixed_inputs.get(ix).and_then(Option::as_ref))
     }
 
     /// The `Pending` record of the main step in empty `slot`, with the id
     /// the step will run under (main steps draw their ids first, in order).
     fn pending_record(&self, slot: usize) -> Option<StepExecution> {
-        let ix = self.runbook.main_step_at(slot)?;
+        let ix = self.fixed.runbook.main_step_at(slot)?;
         Some(self.make_record(ix, None, self.main_step_id(slot), empty_map(), None))
     }
 
     /// The id of the main step in `slot`: main steps draw the first ids of
     /// the seed, in order, when the execution starts.
     fn main_step_id(&self, slot: usize) -> Id {
-        IdGen::new(self.config.seed)
+        IdGen::new(self.fixed.config.seed)
             .nth_ahead(slot as u64)
             .next_id()
     }
@@ -693,7 +709,7 @@ impl Execution {
 
     /// Typed parameter values.
     pub fn parameters(&self) -> &BTreeMap<String, Value> {
-        self.parameters.as_map()
+        self.fixed.parameters.as_map()
     }
 
     /// Typed variable values.
@@ -871,17 +887,20 @@ impl Execution {
         if self.status != Status::Pending {
             return Err(Refusal::status_update("the execution has already started"));
         }
-        self.parameters = if parameters.is_empty() {
+        // Unshared until the start: no copy is made here.
+        let fixed = Arc::make_mut(&mut self.fixed);
+        fixed.parameters = if parameters.is_empty() {
             empty_map()
         } else {
             Arc::new(parameters.into())
         };
         // The parameters changed: hashed again when next asked.
-        self.fixed_hash.forget();
-        self.fixed_inputs = self.resolve_fixed_inputs(now);
+        fixed.hash.forget();
+        let fixed_inputs = self.resolve_fixed_inputs(now);
+        Arc::make_mut(&mut self.fixed).fixed_inputs = fixed_inputs;
         self.mode = mode;
         self.start_time = Some(now);
-        for (name, var) in &self.runbook.document.variables {
+        for (name, var) in &self.fixed.runbook.document.variables {
             let value = var.default.clone().unwrap_or(Value::Null);
             let value = match (var.ty, &value) {
                 (Some(t), Value::String(s)) if !t.admits(&value) => {
@@ -893,7 +912,7 @@ impl Execution {
         }
         // Every main step is listed from the start, Pending, with its id:
         // the ids are drawn now, the records made when the steps run.
-        let main = self.runbook.main_step_count();
+        let main = self.fixed.runbook.main_step_count();
         self.steps.push_pending(main);
         self.ids = self.ids.nth_ahead(main as u64);
         match mode {
@@ -917,7 +936,7 @@ impl Execution {
         inputs: Inputs,
         started: Option<SimTime>,
     ) -> StepExecution {
-        let flat = self.runbook.step(ix);
+        let flat = self.fixed.runbook.step(ix);
         StepExecution {
             id,
             step: ix,
@@ -967,7 +986,7 @@ impl Execution {
                 Successor::Step(ix) => {
                     // Leaving loops whose body does not contain the target.
                     while let Some(frame) = self.loops.last() {
-                        if self.runbook.is_inside(ix, frame.step) {
+                        if self.fixed.runbook.is_inside(ix, frame.step) {
                             break;
                         }
                         self.exit_loop(Status::Exited, now, ev);
@@ -986,8 +1005,8 @@ impl Execution {
     /// once, `None` when it waits.
     fn begin_step(&mut self, ix: usize, now: SimTime, ev: &mut Vec<Event>) -> Option<Successor> {
         self.steps_executed += 1;
-        if self.steps_executed > self.config.limits.max_steps_executed {
-            let limit = self.config.limits.max_steps_executed;
+        if self.steps_executed > self.fixed.config.limits.max_steps_executed {
+            let limit = self.fixed.config.limits.max_steps_executed;
             ev.push(Event::LimitExceeded {
                 limit: "max_steps_executed",
                 value: limit,
@@ -1009,7 +1028,8 @@ impl Execution {
                 .and_then(|items| items.get(f.iteration as usize - 1).cloned()),
         });
         let first_run = if parent.is_none() {
-            self.runbook
+            self.fixed
+                .runbook
                 .main_position(ix)
                 .filter(|&slot| self.steps.is_pending(slot))
         } else {
@@ -1041,7 +1061,7 @@ impl Execution {
                 .steps
                 .push(self.make_record(ix, parent, id, inputs, Some(now))),
         };
-        let deadline = attempt_deadline(self.runbook.step(ix).route, now);
+        let deadline = attempt_deadline(self.fixed.runbook.step(ix).route, now);
         // Mostly one step is active (two in a loop): grow one at a time.
         self.active.reserve_exact(1);
         self.active.push(Active {
@@ -1067,7 +1087,7 @@ impl Execution {
         }
         let exec = active.exec;
         let ix = self.steps[exec].step;
-        let route = self.runbook.step(ix).route;
+        let route = self.fixed.runbook.step(ix).route;
         let (status, failed) = match &end {
             StepEnd::Success { .. } => (Status::Success, false),
             StepEnd::Failed { .. } => (Status::Failed, true),
@@ -1082,7 +1102,7 @@ impl Execution {
                 if route.is_end {
                     Successor::End
                 } else {
-                    self.runbook.successor(ix)
+                    self.fixed.runbook.successor(ix)
                 }
             }
             _ => route.next,
@@ -1157,7 +1177,7 @@ impl Execution {
 
     fn target_names(&self, target: Successor) -> Option<Arc<[Arc<str>]>> {
         match target {
-            Successor::Step(n) => Some(Arc::clone(&self.runbook.step(n).as_next)),
+            Successor::Step(n) => Some(Arc::clone(&self.fixed.runbook.step(n).as_next)),
             Successor::LoopEnd(_) | Successor::End => None,
         }
     }
@@ -1205,7 +1225,7 @@ impl Execution {
             return;
         };
         let exec = active.exec;
-        let route = self.runbook.step(self.steps[exec].step).route;
+        let route = self.fixed.runbook.step(self.steps[exec].step).route;
         let retryable = !matches!(
             end,
             StepEnd::Failed {
@@ -1311,7 +1331,7 @@ impl Execution {
         } else {
             "running"
         };
-        let message = match self.runbook.step(timed_out.step).step.timeout_seconds {
+        let message = match self.fixed.runbook.step(timed_out.step).step.timeout_seconds {
             Some(s) => format!(
                 "Step timed out while step is {doing}: it ran longer than its timeoutSeconds ({s} s)."
             ),
@@ -1385,8 +1405,14 @@ impl Execution {
 
     /// Whether a cancel is under way with an `onCancel` workflow.
     pub(crate) fn on_cancel_target(&self, exec: usize) -> Option<usize> {
-        match &self.runbook.step(self.steps[exec].step).step.on_cancel {
-            Some(OnCancel::Step(name)) => self.runbook.index_of(name),
+        match &self
+            .fixed
+            .runbook
+            .step(self.steps[exec].step)
+            .step
+            .on_cancel
+        {
+            Some(OnCancel::Step(name)) => self.fixed.runbook.index_of(name),
             _ => None,
         }
     }

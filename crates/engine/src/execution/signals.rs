@@ -67,13 +67,13 @@ impl Execution {
         if self.status.is_terminal() || self.status == Status::Pending {
             return Err(Refusal::signal(format!(
                 "execution {} is {}; it accepts no signal",
-                self.config.execution_id, self.status
+                self.fixed.config.execution_id, self.status
             )));
         }
-        if self.signals >= self.config.limits.max_signals {
+        if self.signals >= self.fixed.config.limits.max_signals {
             return Err(Refusal::signal(format!(
                 "execution {} has received {} signals (limit max_signals)",
-                self.config.execution_id, self.config.limits.max_signals
+                self.fixed.config.execution_id, self.fixed.config.limits.max_signals
             )));
         }
         match signal {
@@ -196,7 +196,7 @@ impl Execution {
         let Some(name) = payload_value(payload, "StepName") else {
             return Err(Refusal::signal("Resume needs the payload StepName"));
         };
-        if self.runbook.index_of(name).is_none() {
+        if self.fixed.runbook.index_of(name).is_none() {
             return Err(Refusal::step_not_found(format!("no step is named {name}")));
         }
         let Some(active) = self.active.last() else {
@@ -234,10 +234,10 @@ impl Execution {
         let Some(name) = payload_value(payload, "StepName") else {
             return Err(Refusal::signal("StartStep needs the payload StepName"));
         };
-        let Some(ix) = self.runbook.index_of(name) else {
+        let Some(ix) = self.fixed.runbook.index_of(name) else {
             return Err(Refusal::step_not_found(format!("no step is named {name}")));
         };
-        if self.runbook.step(ix).parent.is_some() {
+        if self.fixed.runbook.step(ix).parent.is_some() {
             return Err(Refusal::signal(format!(
                 "step {name} is inside a loop; start the loop step instead"
             )));
@@ -302,13 +302,13 @@ impl Execution {
         if self.status.is_terminal() || self.status == Status::Pending {
             return Err(Refusal::status_update(format!(
                 "execution {} is {}; it cannot be stopped",
-                self.config.execution_id, self.status
+                self.fixed.config.execution_id, self.status
             )));
         }
         if self.status == Status::Cancelling {
             return Err(Refusal::status_update(format!(
                 "execution {} is already being cancelled",
-                self.config.execution_id
+                self.fixed.config.execution_id
             )));
         }
         match stop {
