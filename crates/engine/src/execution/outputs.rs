@@ -72,9 +72,12 @@ impl PartialEq for Decisions {
 
 impl Eq for Decisions {}
 
+/// The approvers are the approval step's resolved `Approvers` input, which
+/// the record's hash covers: only their number is written (equal values
+/// still hash alike).
 impl std::hash::Hash for Decisions {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.approvers.hash(state);
+        state.write_usize(self.approvers.len());
         self.decisions.hash(state);
     }
 }
