@@ -13,6 +13,7 @@ use ssm_runbook_check::strategies::{check_schedules, run_schedule, runbook, sche
 use ssm_runbook_engine::execution::Status;
 use ssm_runbook_engine::runbook::Runbook;
 use ssm_runbook_engine::validate::validate_text;
+use std::hash::Hash;
 use std::sync::Arc;
 
 fn model(text: &str) -> Model {
@@ -49,6 +50,39 @@ proptest! {
                 "{status} reached by a schedule but not by the checker:\n{text}"
             );
         }
+    }
+}
+
+/// A state's fingerprint, as the checker takes it.
+fn fingerprint(world: &ssm_runbook_check::model::World) -> u128 {
+    let mut h = ssm_runbook_engine::execution::ChunkHasher::default();
+    world.hash(&mut h);
+    h.finish128()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The hashes an execution remembers (each record's, each input map's,
+    /// the fixed part's) never go stale: a state hashed after every move,
+    /// as the checker does, and its clone hash as the same state replayed
+    /// from scratch and hashed once.
+    #[test]
+    fn remembered_hashes_never_go_stale(text in runbook(), choices in schedule(24), start in 0usize..2) {
+        let model = model(&text);
+        let start = start % model.starts().len();
+        let (fresh, _) = run_schedule(&model, start, &choices).expect("runs");
+        let mut world = model.initial(&model.starts()[start]).expect("starts");
+        for step in &fresh.moves {
+            fingerprint(&world);
+            let copy = world.clone();
+            prop_assert_eq!(fingerprint(&copy), fingerprint(&world));
+            if model.apply(&mut world, &step.to_model()).is_err() {
+                break;
+            }
+        }
+        prop_assert!(world == fresh.last, "the walk and the replay differ on\n{}", text);
+        prop_assert_eq!(fingerprint(&world), fingerprint(&fresh.last));
     }
 }
 
