@@ -38,7 +38,8 @@
 //! in-process on the runtime `ssm-runbook serve` builds
 //! ([`RuntimeConfig::SERVE`]); the client is a minimal HTTP/1.1 writer and
 //! reader on a second runtime whose requests are built before the clock
-//! starts, so both share the machine's cores. "waited for a CPU" is how
+//! starts, so both share the machine's cores; the process allocates with
+//! mimalloc, as `ssm-runbook serve` does. "waited for a CPU" is how
 //! long this process's threads were runnable but not running (Linux
 //! `schedstat`), per second of the run. "CPU probe max ×" is how much
 //! slower the virtual CPU itself ran at its slowest moment of the run (see
@@ -59,6 +60,11 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
+
+/// The allocator of `ssm-runbook serve` (the binary's global allocator),
+/// so the server measured here allocates as the one users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
 
