@@ -291,7 +291,7 @@ impl Model {
     }
 
     /// [`Self::moves`], appended to `out`: a checker that keeps one buffer
-    /// for every state allocates nothing here.
+    /// for every state makes no new list per state.
     ///
     /// ```
     /// use std::sync::Arc;

@@ -63,7 +63,7 @@ impl Execution {
 
     /// Call `f` with each input [`Self::enabled_inputs`] lists, in the
     /// same order, without collecting them: a driver that keeps its own
-    /// buffer (the model checker) allocates nothing here.
+    /// buffer (the model checker) makes no list per call.
     ///
     /// ```
     /// use ssm_runbook_engine::clock::SimTime;

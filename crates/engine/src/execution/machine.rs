@@ -173,7 +173,7 @@ pub(crate) struct Decision {
 
 /// The step that is running (there is at most one outside loop bodies; a
 /// loop and its running inner step are both on the stack).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Active {
     /// Index into `Execution::steps`.
     pub exec: usize,
@@ -516,8 +516,10 @@ impl std::hash::Hash for Execution {
     }
 }
 
-/// Every field that changes after the start, records aside (compared
-/// directly, hashed through their remembered hashes).
+/// Every field that changes after the start, records aside (those are
+/// compared directly and hashed through their remembered hashes). Compared
+/// by `eq`; [`Execution::hash_state`] hashes the same fields, packed, and
+/// must hash nothing this key leaves out.
 type StateKey<'a> = (
     (Status, Mode, Option<SimTime>, Option<SimTime>),
     &'a BTreeMap<String, Value>,
