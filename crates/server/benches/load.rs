@@ -55,7 +55,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -451,26 +451,30 @@ fn cpu_ticks_at(when: Instant) -> std::thread::JoinHandle<Option<CpuTicks>> {
 struct SpeedProbe {
     /// When each unit ended, and its CPU time in nanoseconds.
     samples: Mutex<Vec<(Instant, u64)>>,
-    stop: AtomicBool,
 }
 
 impl SpeedProbe {
+    /// Start the probe's thread; it stops when the probe is dropped (it
+    /// holds only a weak reference).
     fn start() -> Arc<SpeedProbe> {
         let probe = Arc::new(SpeedProbe {
             samples: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
         });
-        let running = Arc::clone(&probe);
+        let weak = Arc::downgrade(&probe);
         let _ = std::thread::Builder::new()
             .name("load-probe".into())
             .spawn(move || {
-                while !running.stop.load(Ordering::Relaxed) {
+                loop {
                     let before = thread_cpu_ns();
                     std::hint::black_box(probe_unit());
                     let spent = thread_cpu_ns().saturating_sub(before);
+                    let Some(running) = weak.upgrade() else {
+                        return;
+                    };
                     if let Ok(mut samples) = running.samples.lock() {
                         samples.push((Instant::now(), spent));
                     }
+                    drop(running);
                     std::thread::sleep(Duration::from_millis(10));
                 }
             });
@@ -490,12 +494,6 @@ impl SpeedProbe {
             .map(|&(_, ns)| ns)
             .max()?;
         Some(slowest as f64 / median.max(1) as f64)
-    }
-}
-
-impl Drop for SpeedProbe {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
