@@ -1,12 +1,13 @@
 //! The fixed-key hashers behind an execution's hashes: [`ChunkHasher`]
 //! for the model checker's 128-bit fingerprints, and a seeded foldhash for
 //! the remembered 64-bit hashes of each step record, each resolved input
-//! map, and the configuration with the parameters. Both are fast on the small, many writes that
-//! `#[derive(Hash)]` makes, and the same in every process and run, so
-//! fingerprints built from them are reproducible.
+//! map, and the configuration with the parameters. Both are fast on the
+//! small, many writes that `#[derive(Hash)]` makes, and the same in every
+//! process and run, so fingerprints built from them are reproducible;
+//! `Remembered` is the cell that keeps such a hash until its value changes.
 //!
 //! Owns only hashing; it never decides what is hashed (that is each
-//! type's `Hash`), and it keeps no state between uses.
+//! type's `Hash`), and a hasher keeps no state between uses.
 
 use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -309,7 +309,7 @@ pub(crate) struct Records {
 }
 
 /// One slot: its record, if the step ran, and the record's remembered
-/// hash (0 until computed; a computed 0 is stored as 1).
+/// hash.
 #[derive(Debug, Clone, Default)]
 struct Slot {
     record: Option<Arc<StepExecution>>,
