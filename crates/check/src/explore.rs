@@ -313,6 +313,9 @@ impl Checker {
         let mut outcomes: BTreeMap<Status, (u32, usize)> = BTreeMap::new();
         let runbook_steps = self.model.runbook().steps().len();
         let mut executed = vec![false; runbook_steps];
+        // Steps not yet seen executed: once every step has been, no state
+        // needs its records scanned for them again.
+        let mut unexecuted = runbook_steps;
 
         let mut visited = Visited::default();
         // One hasher for every fingerprint: its 512-byte buffer is
@@ -383,10 +386,13 @@ impl Checker {
                     *slot = Some(here);
                 }
             }
-            for s in ex.step_records() {
-                if s.status != Status::Pending {
-                    if let Some(e) = executed.get_mut(s.step) {
-                        *e = true;
+            if unexecuted > 0 {
+                for s in ex.step_records() {
+                    if s.status != Status::Pending {
+                        if let Some(e) = executed.get_mut(s.step).filter(|e| !**e) {
+                            *e = true;
+                            unexecuted -= 1;
+                        }
                     }
                 }
             }

@@ -360,7 +360,12 @@ impl Model {
         let mut events = EVENTS.with(|buffer| std::mem::take(&mut *buffer.borrow_mut()));
         let applied = ex.apply_into(m.input, m.at, &mut events);
         if applied.is_ok() {
-            self.handle(world, m.target, events.drain(..), m.at);
+            // Only child requests need the world; the common move makes
+            // none, and its events are dropped where they lie instead of
+            // being moved out one by one.
+            if events.iter().any(concerns_children) {
+                self.handle(world, m.target, events.drain(..), m.at);
+            }
             self.child_done(world, m.target, m.at);
         }
         events.clear();
@@ -378,6 +383,7 @@ impl Model {
         }
     }
 
+    /// Start or cancel the child executions that `events` ask for.
     fn handle(
         &self,
         world: &mut World,
@@ -565,6 +571,16 @@ fn assignments(
         }
     }
     Ok(starts)
+}
+
+/// Whether `event` asks the driver to start or cancel a child execution
+/// (all that [`Model`] handles; every other event is only the engine's
+/// report).
+fn concerns_children(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::ChildRequested(_) | Event::ChildCancelRequested { .. }
+    )
 }
 
 #[cfg(test)]

@@ -84,6 +84,30 @@ impl Scope for ExecScope<'_> {
     }
 }
 
+/// The values the placeholders of a step's inputs reference, in
+/// resolution order: what its resolved inputs are a function of. `None`
+/// when they may depend on more (a Parameter Store reference, a nesting
+/// `resolve` rejects) or a reference has no value (resolving then fails,
+/// or falls back to the value as written): such a start resolves afresh.
+fn referenced_values(
+    templates: &[(String, interpolate::Template)],
+    scope: &ExecScope<'_>,
+) -> Option<Vec<Value>> {
+    let mut values = Vec::new();
+    let complete = templates.iter().all(|(_, template)| {
+        template.each_reference(
+            &mut |reference| match interpolate::lookup(reference, scope) {
+                Some(value) => {
+                    values.push(value);
+                    true
+                }
+                None => false,
+            },
+        )
+    });
+    complete.then_some(values)
+}
+
 /// What a successful response of an external action means.
 enum Verdict {
     /// The step succeeded with these outputs.
@@ -145,8 +169,15 @@ impl Execution {
             return Ok(Arc::clone(&self.steps[exec].inputs));
         }
         let flat = self.fixed.runbook.step(ix);
-        let lazy = matches!(flat.step.action, Action::Branch(_) | Action::Loop(_));
         let scope = self.scope(now);
+        let read = referenced_values(&flat.input_templates, &scope);
+        if let Some(read) = &read {
+            if let Some(known) = self.fixed.memo.get(ix, read) {
+                self.steps[exec].inputs = Arc::clone(&known);
+                return Ok(known);
+            }
+        }
+        let lazy = matches!(flat.step.action, Action::Branch(_) | Action::Loop(_));
         let mut resolved = BTreeMap::new();
         for (key, template) in flat.input_templates.iter() {
             let value = if lazy && matches!(key.as_str(), "Choices" | "LoopCondition") {
@@ -165,6 +196,9 @@ impl Execution {
         // One map for the record and the action: a branch reads nothing
         // of it, a loop only `Iterators` and `MaxIterations`.
         let resolved: Inputs = Arc::new(resolved.into());
+        if let Some(read) = read {
+            self.fixed.memo.put(ix, read, &resolved);
+        }
         self.steps[exec].inputs = Arc::clone(&resolved);
         Ok(resolved)
     }

@@ -248,6 +248,10 @@ pub(crate) struct Fixed {
     /// is first hashed (a run that is never hashed, as in `ssm-runbook
     /// run`, never pays for it).
     pub(crate) hash: super::hashing::Remembered,
+    /// Inputs resolved so far, by step and the values they read: shared
+    /// by every clone, never compared or hashed (a cache; see
+    /// [`super::memo`]).
+    pub(crate) memo: super::memo::InputsMemo,
 }
 
 /// One execution of a runbook.
@@ -610,6 +614,7 @@ impl Execution {
                 parameters: empty_map(),
                 fixed_inputs: Arc::from([]),
                 hash: super::hashing::Remembered::default(),
+                memo: super::memo::InputsMemo::default(),
             }),
             status: Status::Pending,
             mode: Mode::Auto,

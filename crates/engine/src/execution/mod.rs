@@ -19,6 +19,7 @@ mod hashing;
 mod ids;
 mod inputs;
 mod machine;
+mod memo;
 mod outputs;
 mod signals;
 mod status;

@@ -82,6 +82,26 @@ impl Template {
         matches!(self.node, Node::Literal(_))
     }
 
+    /// Visit each placeholder's reference in resolution order. Returns
+    /// `false`, stopping early, when `visit` does, or where the result
+    /// could depend on more than the referenced values: a Parameter Store
+    /// reference, or a nesting that `resolve` rejects. When it returns
+    /// `true` and every reference has a value, [`Self::resolve`] is a
+    /// function of those values alone.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::interpolate::Template;
+    /// use serde_json::json;
+    /// let t = Template::compile(&json!({"A": "{{ Env }}", "B": ["x-{{ Deploy.Id }}"]}));
+    /// let mut seen = Vec::new();
+    /// assert!(t.each_reference(&mut |r| { seen.push(r.to_string()); true }));
+    /// assert_eq!(seen, ["Env", "Deploy.Id"]);
+    /// assert!(!Template::compile(&json!("{{ ssm:/p }}")).each_reference(&mut |_| true));
+    /// ```
+    pub fn each_reference(&self, visit: &mut dyn FnMut(&Reference) -> bool) -> bool {
+        each_reference(&self.node, visit)
+    }
+
     /// What [`super::resolve`] gives for the value as written.
     pub fn resolve(&self, scope: &dyn Scope) -> Result<Value, Unresolved> {
         match walk(&self.node, scope) {
@@ -192,6 +212,27 @@ fn walk(node: &Node, scope: &dyn Scope) -> Option<Value> {
             Some(Value::Object(out))
         }
         Node::Rejected => None,
+    }
+}
+
+fn each_reference(node: &Node, visit: &mut dyn FnMut(&Reference) -> bool) -> bool {
+    let mut one =
+        |reference: &Reference| !matches!(reference, Reference::Ssm(_)) && visit(reference);
+    match node {
+        Node::Literal(_) => true,
+        Node::Whole(reference) => one(reference),
+        Node::Text(pieces) => pieces.iter().all(|piece| match piece {
+            Piece::Text(_) => true,
+            Piece::Value(reference) => one(reference),
+        }),
+        Node::Array(items) => items.iter().all(|item| match item {
+            Item::Splice(reference) => one(reference),
+            Item::Node(node) => each_reference(node, &mut one),
+        }),
+        Node::Object(entries) => entries
+            .iter()
+            .all(|(_, node)| each_reference(node, &mut one)),
+        Node::Rejected => false,
     }
 }
 

@@ -1,0 +1,146 @@
+//! Resolved step inputs remembered by the values they were resolved from.
+//!
+//! A step whose inputs read step outputs, variables or the clock is
+//! resolved each time it starts. Its result is a function of the values
+//! its placeholders reference (see
+//! [`crate::interpolate::Template::each_reference`]), so a start that
+//! fetches the same values may take the map made before instead of
+//! building it again. The model checker starts the same step with the same
+//! values in thousands of states; each then shares one map (and its
+//! remembered hash) instead of allocating and hashing its own.
+//!
+//! Owns only the remembered maps. It never resolves a placeholder and
+//! never decides whether a step's inputs may be remembered: both are the
+//! caller's (`Execution::resolve_inputs`). What it holds changes no
+//! result, only how often one is computed; it is never compared, hashed
+//! or copied with the execution.
+
+use super::types::Inputs;
+use serde_json::Value;
+use std::sync::Mutex;
+
+/// At most this many maps are remembered per execution; later ones are
+/// built each time, as if there were no memo. Bounds the memory of a long
+/// run whose loop feeds a new value to every iteration.
+const CAPACITY: usize = 64;
+
+/// One remembered map: the step, the values its placeholders referenced
+/// (in resolution order), and the map they resolved to.
+#[derive(Debug)]
+struct Entry {
+    step: usize,
+    values: Vec<Value>,
+    inputs: Inputs,
+}
+
+/// The maps remembered for one execution and all its clones (it sits in
+/// the execution's shared, fixed part). The lock is never contended in
+/// practice: an execution is driven by one thread at a time.
+#[derive(Debug, Default)]
+pub(crate) struct InputsMemo {
+    entries: Mutex<Vec<Entry>>,
+}
+
+impl InputsMemo {
+    /// The map remembered for `step` resolved from `values`.
+    pub(crate) fn get(&self, step: usize, values: &[Value]) -> Option<Inputs> {
+        // A poisoned lock only means a panic elsewhere; the entries are
+        // whole (each is pushed complete), so they are still good.
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .iter()
+            .find(|e| e.step == step && e.values == values)
+            .map(|e| Inputs::clone(&e.inputs))
+    }
+
+    /// Remember that `step` resolved from `values` gives `inputs`.
+    pub(crate) fn put(&self, step: usize, values: Vec<Value>, inputs: &Inputs) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() < CAPACITY {
+            entries.push(Entry {
+                step,
+                values,
+                inputs: Inputs::clone(inputs),
+            });
+        }
+    }
+}
+
+impl Clone for InputsMemo {
+    /// A copy starts empty: the memo is a cache, not part of the state.
+    fn clone(&self) -> Self {
+        InputsMemo::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn map(v: Value) -> Inputs {
+        Arc::new([("Value".to_string(), v)].into_iter().collect())
+    }
+
+    #[test]
+    fn gives_back_only_what_was_put_for_the_same_step_and_values() {
+        let memo = InputsMemo::default();
+        let a = map(json!("a"));
+        memo.put(3, vec![json!("x")], &a);
+        let hit = memo.get(3, &[json!("x")]);
+        assert!(hit.is_some_and(|h| Arc::ptr_eq(&h, &a)));
+        assert!(memo.get(3, &[json!("y")]).is_none());
+        assert!(memo.get(4, &[json!("x")]).is_none());
+        assert!(memo.get(3, &[]).is_none());
+    }
+
+    #[test]
+    fn a_step_started_again_with_the_same_values_shares_its_inputs() {
+        use crate::clock::SimTime;
+        use crate::execution::test_support::started;
+        use crate::execution::{Input, Outcome, Status};
+        let mut ex = started(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: L\n  action: aws:loop\n  inputs:\n    Iterators: [a, a, b]\n    Steps:\n    - name: Call\n      action: aws:executeAwsApi\n      inputs: {Service: ec2, Api: DescribeRegions, Tag: 'v-{{ L.CurrentIteratorValue }}'}\n",
+        );
+        for at in 1..=3 {
+            let request = ex.pending_actions().pop().expect("a request");
+            let response = json!({});
+            ex.apply(
+                Input::ActionFinished {
+                    request_id: request.request_id,
+                    outcome: Outcome::Success { response },
+                },
+                SimTime(at),
+            )
+            .expect("accepted");
+        }
+        assert_eq!(ex.status(), Status::Success);
+        let calls: Vec<_> = ex
+            .step_records()
+            .filter(|r| &*r.step_name == "Call")
+            .map(|r| Arc::clone(&r.inputs))
+            .collect();
+        let tags: Vec<_> = calls.iter().map(|i| i["Tag"].clone()).collect();
+        assert_eq!(tags, [json!("v-a"), json!("v-a"), json!("v-b")]);
+        assert!(Arc::ptr_eq(&calls[0], &calls[1]), "same values, one map");
+        assert_eq!(calls[0]["Service"], json!("ec2"));
+    }
+
+    #[test]
+    fn stops_remembering_at_capacity_and_copies_start_empty() {
+        let memo = InputsMemo::default();
+        for i in 0..CAPACITY + 5 {
+            memo.put(0, vec![json!(i)], &map(json!(i)));
+        }
+        assert!(memo.get(0, &[json!(CAPACITY - 1)]).is_some());
+        assert!(memo.get(0, &[json!(CAPACITY)]).is_none());
+        assert!(memo.clone().get(0, &[json!(0)]).is_none());
+    }
+}
