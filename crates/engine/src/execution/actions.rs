@@ -9,6 +9,7 @@
 use super::conditions;
 use super::ids::Id;
 use super::machine::{Execution, LoopFrame, Phase, StepEnd};
+use super::memo::Branched;
 use super::status::{FailureStage, FailureType, Status};
 use super::types::*;
 use crate::clock::{DurationMs, SimTime};
@@ -233,27 +234,24 @@ impl Execution {
             }
             Action::Sleep(sleep) => self.start_sleep(sleep, &inputs, now, ev),
             Action::Branch(b) => {
-                let scope = self.scope(now);
-                let mut chosen = None;
-                for choice in &b.choices {
-                    match conditions::evaluate(&choice.condition, &scope) {
-                        Ok(true) => {
-                            chosen = Some(choice.next_step.clone());
-                            break;
-                        }
-                        Ok(false) => {}
-                        Err(e) => return self.finish_step(input_failure(e), now, ev),
+                let branched = match self.fixed.memo.branched(ix, &inputs) {
+                    Some(known) => known,
+                    None => {
+                        let branched = self.branch(b, now);
+                        self.fixed.memo.put_branched(ix, &inputs, &branched);
+                        branched
                     }
-                }
-                let chosen = chosen.or(b.default.clone());
-                if let Some(name) = &chosen {
-                    let outputs = &mut self.steps[exec].outputs;
-                    outputs.insert("NextStep".into(), json!(name));
-                    outputs.insert(
-                        "OutputPayload".into(),
-                        json!(json!({"NextStep": name}).to_string()),
-                    );
-                }
+                };
+                let chosen = match branched {
+                    Branched::Failed(e) => return self.finish_step(input_failure(e), now, ev),
+                    Branched::Chose(chosen, outputs) => {
+                        if chosen.is_some() {
+                            // A branch's record has no other output.
+                            self.steps[exec].outputs = outputs;
+                        }
+                        chosen
+                    }
+                };
                 let next = chosen.and_then(|n| self.fixed.runbook.index_of(&n));
                 self.finish_step(StepEnd::Success { next }, now, ev)
             }
@@ -296,6 +294,33 @@ impl Execution {
                 self.finish_step(input_failure("the step has no valid action"), now, ev)
             }
         }
+    }
+
+    /// Evaluate a branch's choices in order: the first that holds, else
+    /// the default, with the outputs the choice gives the step.
+    fn branch(&self, b: &crate::document::Branch, now: SimTime) -> Branched {
+        let scope = self.scope(now);
+        let mut chosen = None;
+        for choice in &b.choices {
+            match conditions::evaluate(&choice.condition, &scope) {
+                Ok(true) => {
+                    chosen = Some(choice.next_step.clone());
+                    break;
+                }
+                Ok(false) => {}
+                Err(e) => return Branched::Failed(e),
+            }
+        }
+        let chosen = chosen.or(b.default.clone());
+        let mut outputs = Outputs::default();
+        if let Some(name) = &chosen {
+            outputs.insert("NextStep".into(), json!(name));
+            outputs.insert(
+                "OutputPayload".into(),
+                json!(json!({"NextStep": name}).to_string()),
+            );
+        }
+        Branched::Chose(chosen, outputs)
     }
 
     /// Ask the driver to perform the step's external action (once more).

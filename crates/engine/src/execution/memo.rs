@@ -15,9 +15,9 @@
 //! result, only how often one is computed; it is never compared, hashed
 //! or copied with the execution.
 
-use super::types::Inputs;
+use super::types::{Inputs, Outputs};
 use serde_json::Value;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// At most this many maps are remembered per execution; later ones are
 /// built each time, as if there were no memo. Bounds the memory of a long
@@ -31,6 +31,20 @@ struct Entry {
     step: usize,
     values: Vec<Value>,
     inputs: Inputs,
+    /// For an `aws:branch`, the choice its conditions made with these
+    /// values: they reference nothing its `Choices` input does not.
+    branch: Option<Branched>,
+}
+
+/// How an `aws:branch` chose: the name of the step it chose (`None`: no
+/// choice matched), with the outputs that choice gives the step; or the
+/// message of the condition that could not be evaluated.
+#[derive(Debug, Clone)]
+pub(crate) enum Branched {
+    /// A choice matched, or none did (`None`).
+    Chose(Option<String>, Outputs),
+    /// A condition could not be evaluated.
+    Failed(String),
 }
 
 /// The maps remembered for one execution and all its clones (it sits in
@@ -67,7 +81,37 @@ impl InputsMemo {
                 step,
                 values,
                 inputs: Inputs::clone(inputs),
+                branch: None,
             });
+        }
+    }
+
+    /// How the branch `step` chose when its inputs were `inputs`, if it
+    /// was remembered. Found by the map's identity: a map this memo holds
+    /// stays alive, so no other map can share its address.
+    pub(crate) fn branched(&self, step: usize, inputs: &Inputs) -> Option<Branched> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .iter()
+            .find(|e| e.step == step && Arc::ptr_eq(&e.inputs, inputs))
+            .and_then(|e| e.branch.clone())
+    }
+
+    /// Remember how the branch `step` chose with `inputs`, when `inputs`
+    /// is a map this memo holds (otherwise there is nothing to key it by).
+    pub(crate) fn put_branched(&self, step: usize, inputs: &Inputs, branched: &Branched) {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(e) = entries
+            .iter_mut()
+            .find(|e| e.step == step && Arc::ptr_eq(&e.inputs, inputs))
+        {
+            e.branch = Some(branched.clone());
         }
     }
 }
@@ -131,6 +175,44 @@ mod tests {
         assert_eq!(tags, [json!("v-a"), json!("v-a"), json!("v-b")]);
         assert!(Arc::ptr_eq(&calls[0], &calls[1]), "same values, one map");
         assert_eq!(calls[0]["Service"], json!("ec2"));
+    }
+
+    #[test]
+    fn a_branch_started_again_with_the_same_values_chooses_the_same_way() {
+        use crate::execution::test_support::started;
+        use crate::execution::{Status, StepExecution};
+        // Each iteration branches on the item: `x` jumps to Hit, anything
+        // else falls to the default Miss, which goes on to Hit.
+        let ex = started(
+            "schemaVersion: '0.3'\nmainSteps:\n- name: L\n  action: aws:loop\n  inputs:\n    Iterators: [x, x, y, x]\n    Steps:\n    - name: B\n      action: aws:branch\n      inputs:\n        Choices:\n        - {NextStep: Hit, Variable: '{{ L.CurrentIteratorValue }}', StringEquals: x}\n        Default: Miss\n    - name: Miss\n      action: aws:updateVariable\n      inputs: {Name: 'variable:Seen', Value: other}\n    - name: Hit\n      action: aws:updateVariable\n      inputs: {Name: 'variable:Seen', Value: '{{ L.CurrentIteratorValue }}'}\nvariables:\n  Seen: {type: String, default: none}\n",
+        );
+        assert_eq!(ex.status(), Status::Success, "{:?}", ex.failure_message());
+        let names = |step: &str| -> Vec<Value> {
+            ex.step_records()
+                .filter(|r: &&StepExecution| &*r.step_name == step)
+                .map(|r| r.outputs.get("NextStep").cloned().unwrap_or(Value::Null))
+                .collect()
+        };
+        assert_eq!(
+            names("B"),
+            [json!("Hit"), json!("Hit"), json!("Miss"), json!("Hit")]
+        );
+        let inputs: Vec<_> = ex
+            .step_records()
+            .filter(|r| &*r.step_name == "B")
+            .map(|r| Arc::clone(&r.inputs))
+            .collect();
+        assert!(
+            Arc::ptr_eq(&inputs[0], &inputs[3]),
+            "the fourth start was remembered"
+        );
+        assert!(!Arc::ptr_eq(&inputs[0], &inputs[2]));
+        let ran: Vec<_> = ex
+            .step_records()
+            .filter(|r| matches!(&*r.step_name, "Hit" | "Miss"))
+            .map(|r| r.step_name.to_string())
+            .collect();
+        assert_eq!(ran, ["Hit", "Hit", "Miss", "Hit", "Hit"]);
     }
 
     #[test]
