@@ -314,9 +314,9 @@ impl Execution {
         let chosen = chosen.or(b.default.clone());
         let mut outputs = Outputs::default();
         if let Some(name) = &chosen {
-            outputs.insert("NextStep".into(), json!(name));
+            outputs.insert("NextStep", json!(name));
             outputs.insert(
-                "OutputPayload".into(),
+                "OutputPayload",
                 json!(json!({"NextStep": name}).to_string()),
             );
         }
@@ -424,7 +424,7 @@ impl Execution {
         });
         self.steps[exec]
             .outputs
-            .insert("ApprovalStatus".into(), json!("Waiting"));
+            .insert("ApprovalStatus", json!("Waiting"));
         self.wait(exec, ev);
         None
     }
@@ -547,9 +547,9 @@ impl Execution {
             .cloned();
         let iteration = frame.iteration;
         let outputs = &mut self.steps[exec].outputs;
-        outputs.insert("CurrentIteration".into(), json!(iteration));
+        outputs.insert("CurrentIteration", json!(iteration));
         if let Some(v) = value {
-            outputs.insert("CurrentIteratorValue".into(), json!(v));
+            outputs.insert("CurrentIteratorValue", json!(v));
         }
     }
 
@@ -854,9 +854,9 @@ impl Execution {
             _ => return Err(Refusal::unknown_request(request_id)),
         };
         let outputs = &mut self.steps[exec].outputs;
-        outputs.insert("Output".into(), json!(output));
-        outputs.insert("ExecutionId".into(), json!(execution_id));
-        outputs.insert("Status".into(), json!(status.as_str()));
+        outputs.insert("Output", json!(output));
+        outputs.insert("ExecutionId", json!(execution_id));
+        outputs.insert("Status", json!(status.as_str()));
         let end = if status == Status::Success {
             StepEnd::Success { next: None }
         } else {

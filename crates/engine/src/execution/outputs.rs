@@ -11,7 +11,13 @@
 
 use super::machine::Decision;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
+
+/// An output's name: the engine's own names (`NextStep`,
+/// `ApprovalStatus`, …) are borrowed for the life of the program, so
+/// setting or copying them allocates nothing; declared names are owned.
+type Name = Cow<'static, str>;
 
 /// A step's typed outputs, by name: a vector kept sorted by name (a step
 /// has a handful of outputs; a B-tree's first node alone would be ~600
@@ -21,18 +27,18 @@ use std::sync::{Arc, OnceLock};
 /// use ssm_runbook_engine::execution::Outputs;
 /// use serde_json::json;
 /// let mut o = Outputs::default();
-/// o.insert("b".into(), json!(2));
-/// o.insert("a".into(), json!(1));
-/// o.insert("b".into(), json!(3));
+/// o.insert("b", json!(2));
+/// o.insert("a".to_string(), json!(1));
+/// o.insert("b", json!(3));
 /// assert_eq!(o.get("b"), Some(&json!(3)));
-/// assert_eq!(o.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+/// assert_eq!(o.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
 /// ```
 ///
 /// The entries are shared copy-on-write: a step record is copied each
 /// time its status changes (and the model checker copies records between
 /// states), while its outputs are set once, so a copy shares them.
 #[derive(Debug, Clone, Default)]
-pub struct Outputs(Option<Arc<Vec<(String, Output)>>>);
+pub struct Outputs(Option<Arc<Vec<(Name, Output)>>>);
 
 impl PartialEq for Outputs {
     fn eq(&self, other: &Self) -> bool {
@@ -132,8 +138,9 @@ impl Outputs {
     }
 
     /// Set output `name`; gives the value it replaced.
-    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
-        self.set(name, Output::Value(value)).map(Output::into_value)
+    pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
+        self.set(name.into(), Output::Value(value))
+            .map(Output::into_value)
     }
 
     /// Set `ApproverDecisions` to these decisions among `approvers`.
@@ -148,12 +155,12 @@ impl Outputs {
             shown: OnceLock::new(),
         };
         self.set(
-            "ApproverDecisions".into(),
+            Cow::Borrowed("ApproverDecisions"),
             Output::Decisions(Box::new(decisions)),
         );
     }
 
-    fn set(&mut self, name: String, value: Output) -> Option<Output> {
+    fn set(&mut self, name: Name, value: Output) -> Option<Output> {
         let found = self.find(&name);
         // Room for two at first: an approval, a branch and a loop each set two.
         let entries = Arc::make_mut(
@@ -171,7 +178,7 @@ impl Outputs {
         }
     }
 
-    fn entries(&self) -> &[(String, Output)] {
+    fn entries(&self) -> &[(Name, Output)] {
         self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
@@ -181,8 +188,8 @@ impl Outputs {
     }
 
     /// Every output, in name order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &Value)> + ExactSizeIterator {
-        self.entries().iter().map(|(k, v)| (k, v.value()))
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &Value)> + ExactSizeIterator {
+        self.entries().iter().map(|(k, v)| (k.as_ref(), v.value()))
     }
 
     /// How many outputs are set.
@@ -197,7 +204,7 @@ impl Outputs {
 
     fn find(&self, name: &str) -> Result<usize, usize> {
         self.entries()
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .binary_search_by(|(k, _)| k.as_ref().cmp(name))
     }
 }
 
@@ -231,12 +238,12 @@ impl IntoIterator for Outputs {
 
 /// The outputs of an [`Outputs`], by value, in name order.
 #[derive(Debug)]
-pub struct IntoIter(std::vec::IntoIter<(String, Output)>);
+pub struct IntoIter(std::vec::IntoIter<(Name, Output)>);
 
 impl Iterator for IntoIter {
     type Item = (String, Value);
     fn next(&mut self) -> Option<(String, Value)> {
-        self.0.next().map(|(k, v)| (k, v.into_value()))
+        self.0.next().map(|(k, v)| (k.into_owned(), v.into_value()))
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.0.size_hint()
@@ -269,22 +276,19 @@ mod tests {
     fn decisions_read_as_their_json_in_decision_order() {
         let (approvers, made) = decisions();
         let mut o = Outputs::default();
-        o.insert("ApprovalStatus".into(), Value::from("Rejected"));
+        o.insert("ApprovalStatus", Value::from("Rejected"));
         o.insert_decisions(approvers, made);
         let expected = serde_json::json!([
             {"Approver": "bob", "ApprovalStatus": "Approve", "ApprovalDecisionTime": "1970-01-01T00:00:01Z"},
             {"Approver": "alice", "ApprovalStatus": "Reject", "ApprovalDecisionTime": "1970-01-01T00:00:02Z"},
         ]);
         assert_eq!(o.get("ApproverDecisions"), Some(&expected));
-        let names: Vec<&str> = o.iter().map(|(k, _)| k.as_str()).collect();
+        let names: Vec<&str> = o.iter().map(|(k, _)| k).collect();
         assert_eq!(names, ["ApprovalStatus", "ApproverDecisions"]);
         let owned: Vec<(String, Value)> = o.clone().into_iter().collect();
         assert_eq!(owned[1], ("ApproverDecisions".to_owned(), expected.clone()));
         // Replacing it gives back its JSON.
-        assert_eq!(
-            o.insert("ApproverDecisions".into(), Value::Null),
-            Some(expected)
-        );
+        assert_eq!(o.insert("ApproverDecisions", Value::Null), Some(expected));
     }
 
     #[test]

@@ -162,7 +162,7 @@ impl Execution {
         }
         if !approve || approvals >= min as usize {
             self.steps[exec].outputs.insert(
-                "ApprovalStatus".into(),
+                "ApprovalStatus",
                 json!(if approve { "Approved" } else { "Rejected" }),
             );
             self.set_step_status(exec, Status::InProgress, ev);
