@@ -94,7 +94,7 @@ impl Execution {
             principal: principal.to_owned(),
         };
         if let Some(active) = self.active.last() {
-            let step_name = self.steps[active.exec].step_name.clone();
+            let step_name: &str = &self.steps[active.exec].step_name;
             match &active.phase {
                 Phase::Approval {
                     approvers,
@@ -131,7 +131,7 @@ impl Execution {
                     );
                 }
                 Phase::Action { request_id } => {
-                    for outcome in env.outcomes_for(&step_name) {
+                    for outcome in env.outcomes_for(step_name) {
                         f(
                             Input::ActionFinished {
                                 request_id: *request_id,
