@@ -56,14 +56,18 @@ pub(crate) struct InputsMemo {
 }
 
 impl InputsMemo {
+    /// The entries, locked. A poisoned lock only means a panic elsewhere;
+    /// the entries are whole (each is pushed complete, a branch's choice
+    /// set in one store), so they are still good.
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The map remembered for `step` resolved from `values`.
     pub(crate) fn get(&self, step: usize, values: &[Value]) -> Option<Inputs> {
-        // A poisoned lock only means a panic elsewhere; the entries are
-        // whole (each is pushed complete), so they are still good.
-        let entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entries = self.entries();
         entries
             .iter()
             .find(|e| e.step == step && e.values == values)
@@ -72,10 +76,7 @@ impl InputsMemo {
 
     /// Remember that `step` resolved from `values` gives `inputs`.
     pub(crate) fn put(&self, step: usize, values: Vec<Value>, inputs: &Inputs) {
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = self.entries();
         if entries.len() < CAPACITY {
             entries.push(Entry {
                 step,
@@ -90,10 +91,7 @@ impl InputsMemo {
     /// was remembered. Found by the map's identity: a map this memo holds
     /// stays alive, so no other map can share its address.
     pub(crate) fn branched(&self, step: usize, inputs: &Inputs) -> Option<Branched> {
-        let entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entries = self.entries();
         entries
             .iter()
             .find(|e| e.step == step && Arc::ptr_eq(&e.inputs, inputs))
@@ -103,10 +101,7 @@ impl InputsMemo {
     /// Remember how the branch `step` chose with `inputs`, when `inputs`
     /// is a map this memo holds (otherwise there is nothing to key it by).
     pub(crate) fn put_branched(&self, step: usize, inputs: &Inputs, branched: &Branched) {
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = self.entries();
         if let Some(e) = entries
             .iter_mut()
             .find(|e| e.step == step && Arc::ptr_eq(&e.inputs, inputs))
