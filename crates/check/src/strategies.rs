@@ -142,7 +142,9 @@ pub fn check_schedules(model: &Model, property: &Property, cases: u32) -> Result
 
 /// A strategy for small valid runbooks (YAML text) with approval gates,
 /// pauses, sleeps, external actions and a branch, each with a random
-/// `onFailure` — for tests that need many shapes of runbook.
+/// `onFailure` — for tests that need many shapes of runbook. An external
+/// action after an approval reads the approval's `ApprovalStatus` in one
+/// of its inputs, so its inputs differ from path to path.
 ///
 /// ```
 /// use proptest::strategy::{Strategy, ValueTree};
@@ -159,6 +161,7 @@ pub fn runbook() -> impl Strategy<Value = String> {
         let mut text = String::from(
             "schemaVersion: '0.3'\nparameters:\n  Go: {type: String, allowedValues: ['yes', 'no'], default: 'yes'}\nmainSteps:\n",
         );
+        let mut last_approval = None;
         for (i, (kind, on_failure, approvers)) in steps.into_iter().enumerate() {
             let name = format!("S{i}");
             text.push_str(&format!("- name: {name}\n"));
@@ -180,6 +183,7 @@ pub fn runbook() -> impl Strategy<Value = String> {
                         ));
                     }
                     text.push_str(&format!("    MinRequiredApprovals: {approvers}\n"));
+                    last_approval = Some(i);
                 }
                 1 => text.push_str("  action: aws:pause\n  timeoutSeconds: 300\n  inputs: {}\n"),
                 3 if branch => text.push_str(&format!(
@@ -187,9 +191,14 @@ pub fn runbook() -> impl Strategy<Value = String> {
                     i + 1
                 )),
                 2 | 3 => text.push_str("  action: aws:sleep\n  inputs: {Duration: PT1M}\n"),
-                _ => text.push_str(
-                    "  action: aws:executeAwsApi\n  timeoutSeconds: 120\n  inputs: {Service: ssm, Api: ListDocuments}\n",
-                ),
+                _ => match last_approval {
+                    Some(a) => text.push_str(&format!(
+                        "  action: aws:executeAwsApi\n  timeoutSeconds: 120\n  inputs: {{Service: ssm, Api: ListDocuments, Note: 'after {{{{ S{a}.ApprovalStatus }}}}'}}\n"
+                    )),
+                    None => text.push_str(
+                        "  action: aws:executeAwsApi\n  timeoutSeconds: 120\n  inputs: {Service: ssm, Api: ListDocuments}\n",
+                    ),
+                },
             }
         }
         if text.contains("Default: End") {

@@ -2,14 +2,17 @@
 //! runbooks, random schedules keep the engine's invariants, every final
 //! status a random schedule reaches is one the exhaustive checker reports
 //! (with a witness that replays), and a violated property shrinks to a
-//! short counter-example, while the checker finds the shortest.
+//! short counter-example, while the checker finds the shortest. Two
+//! walks from one initial state (sharing what its step starts remember)
+//! end where fresh replays end.
 
 use proptest::prelude::*;
 use ssm_runbook_check::config::CheckConfig;
 use ssm_runbook_check::explore::{Checker, Verdict};
-use ssm_runbook_check::model::Model;
+use ssm_runbook_check::model::{Model, World};
 use ssm_runbook_check::property::Property;
 use ssm_runbook_check::strategies::{check_schedules, run_schedule, runbook, schedule};
+use ssm_runbook_check::trace::Trace;
 use ssm_runbook_engine::execution::Status;
 use ssm_runbook_engine::runbook::Runbook;
 use ssm_runbook_engine::validate::validate_text;
@@ -84,6 +87,80 @@ proptest! {
         prop_assert!(world == fresh.last, "the walk and the replay differ on\n{}", text);
         prop_assert_eq!(fingerprint(&world), fingerprint(&fresh.last));
     }
+}
+
+proptest! {
+    // More cases than above: a memo that gave a wrong map would show only
+    // when two walks reach the same step with different values (an
+    // approval approved on one, rejected on the other, both going on).
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// What one execution remembers of its steps' resolved inputs (and a
+    /// branch's choice), shared by all its clones, changes no state: a
+    /// schedule walked after another walk from the same initial state,
+    /// as the checker walks them, ends where the same schedule replayed
+    /// from scratch ends.
+    #[test]
+    fn remembered_inputs_change_no_state(text in runbook(), first in schedule(24), second in schedule(24), start in 0usize..2) {
+        let model = model(&text);
+        let start = start % model.starts().len();
+        let (world, fresh) = second_walk(&model, start, &first, &second);
+        prop_assert!(world == fresh, "the second walk and the replay differ on\n{}", text);
+        prop_assert_eq!(fingerprint(&world), fingerprint(&fresh));
+    }
+}
+
+/// Walk `first` from initial choice `start`, then `second` from a clone of
+/// the same initial state, which shares what the first walk's step starts
+/// remembered: the second walk's end, and the same schedule replayed from
+/// a fresh start.
+fn second_walk(model: &Model, start: usize, first: &[u32], second: &[u32]) -> (World, World) {
+    let initial = Trace::replay(model, start, &[]).expect("starts");
+    let (fresh, _) = run_schedule(model, start, second).expect("runs");
+    let mut warm = initial.last.clone();
+    let mut now = initial.at;
+    for c in first {
+        let mut moves = model.moves(&warm, now);
+        if moves.is_empty() {
+            break;
+        }
+        let m = moves.swap_remove((*c % moves.len() as u32) as usize);
+        if model.apply(&mut warm, &m).is_err() {
+            break;
+        }
+        now = m.at;
+    }
+    let mut world = initial.last.clone();
+    for step in &fresh.moves {
+        if model.apply(&mut world, &step.to_model()).is_err() {
+            break;
+        }
+    }
+    (world, fresh.last)
+}
+
+#[test]
+fn a_step_started_after_another_path_resolves_its_own_values() {
+    // The first walk rejects the approval and goes on, so the action's
+    // Note reads "Rejected"; the second approves, and must read "Approved".
+    let text = "schemaVersion: '0.3'\nmainSteps:\n- name: Gate\n  onFailure: Continue\n  action: aws:approve\n  inputs:\n    Approvers: [arn:aws:iam::111122223333:user/alice]\n    MinRequiredApprovals: 1\n- name: Call\n  action: aws:executeAwsApi\n  inputs: {Service: ssm, Api: ListDocuments, Note: 'after {{ Gate.ApprovalStatus }}'}\n";
+    let model = model(text);
+    let initial = Trace::replay(&model, 0, &[]).expect("starts");
+    let moves = model.moves(&initial.last, initial.at);
+    let index_of = |signal: &str| {
+        moves
+            .iter()
+            .position(|m| format!("{:?}", m.input).contains(signal))
+            .expect("the signal is enabled") as u32
+    };
+    let (approve, reject) = (index_of("Approve"), index_of("Reject"));
+    let (world, fresh) = second_walk(&model, 0, &[reject], &[approve]);
+    assert!(world == fresh);
+    let note = world
+        .step_records()
+        .find(|r| &*r.step_name == "Call")
+        .map(|r| r.inputs["Note"].clone());
+    assert_eq!(note, Some(serde_json::json!("after Approved")));
 }
 
 #[test]
