@@ -358,12 +358,11 @@ impl Model {
         };
         // One event buffer per thread, reused by every move.
         let mut events = EVENTS.with(|buffer| std::mem::take(&mut *buffer.borrow_mut()));
-        let applied = ex.apply_into(m.input, m.at, &mut events);
+        // Only child requests need the world; everything else an event
+        // would say is read from the execution, so no other is made.
+        let applied = ex.apply_for_children(m.input, m.at, &mut events);
         if applied.is_ok() {
-            // Only child requests need the world; the common move makes
-            // none, and its events are dropped where they lie instead of
-            // being moved out one by one.
-            if events.iter().any(concerns_children) {
+            if !events.is_empty() {
                 self.handle(world, m.target, events.drain(..), m.at);
             }
             self.child_done(world, m.target, m.at);
@@ -571,16 +570,6 @@ fn assignments(
         }
     }
     Ok(starts)
-}
-
-/// Whether `event` asks the driver to start or cancel a child execution
-/// (all that [`Model`] handles; every other event is only the engine's
-/// report).
-fn concerns_children(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::ChildRequested(_) | Event::ChildCancelRequested { .. }
-    )
 }
 
 #[cfg(test)]

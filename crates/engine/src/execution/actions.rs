@@ -7,6 +7,7 @@
 //! [`Outcome`] is turned into outputs (built-in and selected) or a failure.
 
 use super::conditions;
+use super::events::Events;
 use super::ids::Id;
 use super::machine::{Execution, LoopFrame, Phase, StepEnd};
 use super::memo::Branched;
@@ -209,7 +210,7 @@ impl Execution {
         &mut self,
         exec: usize,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         let inputs = match self.resolve_inputs(exec, now) {
             Ok(i) => i,
@@ -324,21 +325,23 @@ impl Execution {
     }
 
     /// Ask the driver to perform the step's external action (once more).
-    fn request_action(&mut self, exec: usize, ev: &mut Vec<Event>) {
+    fn request_action(&mut self, exec: usize, ev: &mut Events<'_>) {
         self.request_action_with(exec, None, ev);
     }
 
     /// [`Self::request_action`], moving the just-resolved `inputs` into the
     /// request instead of copying the step record's.
-    fn request_action_with(&mut self, exec: usize, inputs: Option<Inputs>, ev: &mut Vec<Event>) {
+    fn request_action_with(&mut self, exec: usize, inputs: Option<Inputs>, ev: &mut Events<'_>) {
         let request_id = self.ids.next_id();
         self.set_phase(Phase::Action { request_id });
         self.steps[exec].requests += 1;
-        let request = match inputs {
-            Some(inputs) => self.request_without_inputs(exec, request_id, inputs),
-            None => self.request_for(exec, request_id),
-        };
-        ev.push(Event::ActionRequested(request));
+        if ev.reports() {
+            let request = match inputs {
+                Some(inputs) => self.request_without_inputs(exec, request_id, inputs),
+                None => self.request_for(exec, request_id),
+            };
+            ev.push(Event::ActionRequested(request));
+        }
     }
 
     /// Start another attempt (or poll) of an external action.
@@ -346,7 +349,7 @@ impl Execution {
         &mut self,
         exec: usize,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         match &self.fixed.runbook.step(self.steps[exec].step).step.action {
             Action::Api(..) | Action::External(..) | Action::Internal { .. } => {
@@ -363,7 +366,7 @@ impl Execution {
         }
     }
 
-    fn wait(&mut self, exec: usize, ev: &mut Vec<Event>) {
+    fn wait(&mut self, exec: usize, ev: &mut Events<'_>) {
         self.set_step_status(exec, Status::Waiting, ev);
         if self.status == Status::InProgress {
             self.set_status(Status::Waiting, ev);
@@ -375,7 +378,7 @@ impl Execution {
         exec: usize,
         inputs: &BTreeMap<String, Value>,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         let approvers: Arc<[String]> = match inputs.get("Approvers") {
             Some(Value::Array(items)) => items
@@ -434,7 +437,7 @@ impl Execution {
         sleep: &Sleep,
         inputs: &BTreeMap<String, Value>,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         let wake = match sleep {
             Sleep::Duration(_) => {
@@ -486,7 +489,7 @@ impl Execution {
         ix: usize,
         inputs: &BTreeMap<String, Value>,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         let max = match inputs.get("MaxIterations") {
             None => MAX_LOOP_ITERATIONS,
@@ -558,7 +561,7 @@ impl Execution {
         &mut self,
         loop_ix: usize,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         let frame = self.loops.last()?;
         if frame.step != loop_ix {
@@ -607,7 +610,7 @@ impl Execution {
         exec: usize,
         inputs: &BTreeMap<String, Value>,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         if self.fixed.config.depth + 1 > self.fixed.config.limits.max_child_depth {
             let limit = self.fixed.config.limits.max_child_depth;
@@ -673,7 +676,7 @@ impl Execution {
         request_id: Id,
         outcome: Outcome,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         let exec = match self.active.last() {
             Some(active) if matches!(&active.phase, Phase::Action { request_id: r } if *r == request_id) => {
@@ -713,7 +716,7 @@ impl Execution {
         exec: usize,
         response: Value,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) {
         match self.read_response(exec, &response) {
             Verdict::Poll => self.set_phase(Phase::PollWait {
@@ -821,7 +824,7 @@ impl Execution {
         request_id: Id,
         reason: &str,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         if !matches!(self.active.last().map(|a| &a.phase), Some(Phase::Child { request_id: r, .. }) if *r == request_id)
         {
@@ -845,7 +848,7 @@ impl Execution {
         status: Status,
         output: Vec<String>,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         let exec = match self.active.last() {
             Some(active) if matches!(&active.phase, Phase::Child { request_id: r, .. } if *r == request_id) => {

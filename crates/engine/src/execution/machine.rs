@@ -9,6 +9,7 @@
 //! performs I/O: time is the `now` argument, and work outside the engine is
 //! requested through events.
 
+use super::events::Events;
 use super::ids::{Id, IdGen};
 use super::status::{FailureStage, FailureType, Mode, Status};
 use super::types::*;
@@ -924,12 +925,56 @@ impl Execution {
         now: SimTime,
         ev: &mut Vec<Event>,
     ) -> Result<(), Refusal> {
-        let before = ev.len();
         // A transition makes a handful of events: room for them at once.
         ev.reserve(8);
+        self.transition(input, now, &mut Events::all(ev))
+    }
+
+    /// [`Self::apply_into`], keeping only the events about child
+    /// executions ([`Event::concerns_children`]), which a driver must act
+    /// on and cannot read from the execution. Everything else an event
+    /// would report is there to read: the statuses, the step records, the
+    /// requests waiting for an answer ([`Self::pending_actions`]). The
+    /// model checker applies every move this way and skips making events
+    /// it would drop. The execution ends the same either way.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ssm_runbook_engine::clock::SimTime;
+    /// use ssm_runbook_engine::execution::{Execution, ExecutionConfig, Input, Mode, Status};
+    /// use ssm_runbook_engine::runbook::Runbook;
+    /// use ssm_runbook_engine::validate::validate_text;
+    /// let doc = validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: Call\n  action: aws:executeAwsApi\n  inputs: {Service: ec2, Api: DescribeRegions}\n").document.unwrap();
+    /// let rb = Arc::new(Runbook::compile(doc, "Demo", "1").unwrap());
+    /// let config = ExecutionConfig::new("0123456789abcdef0123456789abcdef0123", "arn:aws:iam::111122223333:user/alice");
+    /// let (mut a, mut b) = (Execution::new(rb.clone(), config.clone()), Execution::new(rb, config));
+    /// let start = || Input::Start { parameters: Default::default(), mode: Mode::Auto };
+    /// let mut events = Vec::new();
+    /// a.apply_for_children(start(), SimTime(0), &mut events).unwrap();
+    /// assert!(events.is_empty(), "no child was asked for");
+    /// b.apply_into(start(), SimTime(0), &mut events).unwrap();
+    /// assert!(!events.is_empty());
+    /// assert!(a == b);
+    /// assert_eq!(a.pending_actions().len(), 1);
+    /// ```
+    pub fn apply_for_children(
+        &mut self,
+        input: Input,
+        now: SimTime,
+        children: &mut Vec<Event>,
+    ) -> Result<(), Refusal> {
+        self.transition(input, now, &mut Events::about_children(children))
+    }
+
+    fn transition(
+        &mut self,
+        input: Input,
+        now: SimTime,
+        ev: &mut Events<'_>,
+    ) -> Result<(), Refusal> {
         if let Err(refusal) = self.dispatch(input, now, ev) {
             // Refusals come before any change; no event of theirs stays.
-            ev.truncate(before);
+            ev.forget();
             return Err(refusal);
         }
         // The check scans every step record: after every transition while
@@ -944,7 +989,7 @@ impl Execution {
         Ok(())
     }
 
-    fn dispatch(&mut self, input: Input, now: SimTime, ev: &mut Vec<Event>) -> Result<(), Refusal> {
+    fn dispatch(&mut self, input: Input, now: SimTime, ev: &mut Events<'_>) -> Result<(), Refusal> {
         match input {
             Input::Start { parameters, mode } => self.start(parameters, mode, now, ev),
             Input::Signal {
@@ -978,7 +1023,7 @@ impl Execution {
         parameters: BTreeMap<String, Value>,
         mode: Mode,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         if self.status != Status::Pending {
             return Err(Refusal::status_update("the execution has already started"));
@@ -1056,19 +1101,19 @@ impl Execution {
         }
     }
 
-    pub(crate) fn set_status(&mut self, status: Status, ev: &mut Vec<Event>) {
+    pub(crate) fn set_status(&mut self, status: Status, ev: &mut Events<'_>) {
         if self.status != status {
             self.status = status;
             ev.push(Event::ExecutionStatus { status });
         }
     }
 
-    pub(crate) fn set_step_status(&mut self, exec: usize, status: Status, ev: &mut Vec<Event>) {
+    pub(crate) fn set_step_status(&mut self, exec: usize, status: Status, ev: &mut Events<'_>) {
         record_status(&mut self.steps[exec], status, ev);
     }
 
     /// Move control to `target` and run until something must wait.
-    pub(crate) fn goto(&mut self, mut target: Successor, now: SimTime, ev: &mut Vec<Event>) {
+    pub(crate) fn goto(&mut self, mut target: Successor, now: SimTime, ev: &mut Events<'_>) {
         loop {
             if self.status.is_terminal() {
                 return;
@@ -1099,7 +1144,7 @@ impl Execution {
 
     /// Start step `ix`. Returns where to go next when the step finished at
     /// once, `None` when it waits.
-    fn begin_step(&mut self, ix: usize, now: SimTime, ev: &mut Vec<Event>) -> Option<Successor> {
+    fn begin_step(&mut self, ix: usize, now: SimTime, ev: &mut Events<'_>) -> Option<Successor> {
         self.steps_executed += 1;
         if self.steps_executed > self.fixed.config.limits.max_steps_executed {
             let limit = self.fixed.config.limits.max_steps_executed;
@@ -1174,7 +1219,7 @@ impl Execution {
         &mut self,
         end: StepEnd,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Option<Successor> {
         let active = self.active.pop()?;
         if self.status == Status::Waiting {
@@ -1280,7 +1325,7 @@ impl Execution {
 
     /// Step `a`, taken off the active stack before it finished, ends
     /// `Cancelled`; an approval keeps the decisions it had.
-    pub(crate) fn cancel_popped(&mut self, a: &Active, now: SimTime, ev: &mut Vec<Event>) {
+    pub(crate) fn cancel_popped(&mut self, a: &Active, now: SimTime, ev: &mut Events<'_>) {
         let decisions = approver_decisions(&a.phase);
         let se = &mut self.steps[a.exec];
         se.end_time = Some(now);
@@ -1291,7 +1336,7 @@ impl Execution {
     }
 
     /// End the run: cancelled, aborted with `aborted`, or finished.
-    pub(crate) fn end_run(&mut self, aborted: Option<Status>, now: SimTime, ev: &mut Vec<Event>) {
+    pub(crate) fn end_run(&mut self, aborted: Option<Status>, now: SimTime, ev: &mut Events<'_>) {
         while let Some(a) = self.active.pop() {
             if !self.steps[a.exec].status.is_terminal() {
                 self.cancel_popped(&a, now, ev);
@@ -1316,7 +1361,7 @@ impl Execution {
     }
 
     /// The current attempt failed or timed out: retry if attempts remain.
-    pub(crate) fn attempt_failed(&mut self, end: StepEnd, now: SimTime, ev: &mut Vec<Event>) {
+    pub(crate) fn attempt_failed(&mut self, end: StepEnd, now: SimTime, ev: &mut Events<'_>) {
         let Some(active) = self.active.last() else {
             return;
         };
@@ -1359,7 +1404,7 @@ impl Execution {
     }
 
     /// Fire every timer due at or before `now`, in deadline order.
-    fn advance(&mut self, now: SimTime, ev: &mut Vec<Event>) {
+    fn advance(&mut self, now: SimTime, ev: &mut Events<'_>) {
         let mut guard = 0u32;
         while let Some(due) = self.next_deadline().filter(|t| *t <= now) {
             guard += 1;
@@ -1370,7 +1415,7 @@ impl Execution {
         }
     }
 
-    fn fire(&mut self, at: SimTime, ev: &mut Vec<Event>) {
+    fn fire(&mut self, at: SimTime, ev: &mut Events<'_>) {
         if self.cancel_deadline == Some(at) {
             // The cancel workflow ran out of time.
             if let Some(a) = self.active.last() {
@@ -1439,7 +1484,7 @@ impl Execution {
     }
 
     /// Leave the innermost loop, with the loop step ending in `status`.
-    pub(crate) fn exit_loop(&mut self, status: Status, now: SimTime, ev: &mut Vec<Event>) {
+    pub(crate) fn exit_loop(&mut self, status: Status, now: SimTime, ev: &mut Events<'_>) {
         let Some(frame) = self.loops.pop() else {
             return;
         };
@@ -1515,7 +1560,7 @@ impl Execution {
 }
 
 /// Set a step record's status, with its event when it changes.
-fn record_status(se: &mut StepExecution, status: Status, ev: &mut Vec<Event>) {
+fn record_status(se: &mut StepExecution, status: Status, ev: &mut Events<'_>) {
     if se.status != status {
         debug_assert!(
             !se.status.is_terminal(),

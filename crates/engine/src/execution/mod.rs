@@ -15,6 +15,7 @@ mod actions;
 mod api;
 mod conditions;
 mod environment;
+mod events;
 mod hashing;
 mod ids;
 mod inputs;

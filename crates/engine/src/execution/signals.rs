@@ -4,6 +4,7 @@
 //! A refused signal or stop changes nothing; the caller gets a
 //! [`Refusal`] naming the SSM exception.
 
+use super::events::Events;
 use super::machine::{Decision, Execution, Phase, StepEnd};
 use super::status::{FailureStage, FailureType, Mode, SignalType, Status, StopType};
 use super::types::*;
@@ -62,7 +63,7 @@ impl Execution {
         payload: &Payload,
         principal: &str,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         if self.status.is_terminal() || self.status == Status::Pending {
             return Err(Refusal::signal(format!(
@@ -90,13 +91,12 @@ impl Execution {
             }
         }
         self.signals += 1;
-        ev.insert(
-            0,
-            Event::SignalAccepted {
+        if ev.reports() {
+            ev.push_first(Event::SignalAccepted {
                 signal,
                 principal: principal.to_owned(),
-            },
-        );
+            });
+        }
         Ok(())
     }
 
@@ -106,7 +106,7 @@ impl Execution {
         _payload: &Payload,
         principal: &str,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         let Some(active) = self.active.last() else {
             return Err(Refusal::signal(
@@ -191,7 +191,7 @@ impl Execution {
         &mut self,
         payload: &Payload,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         let Some(name) = payload_value(payload, "StepName") else {
             return Err(Refusal::signal("Resume needs the payload StepName"));
@@ -224,7 +224,7 @@ impl Execution {
         &mut self,
         payload: &Payload,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         if self.mode != Mode::Interactive {
             return Err(Refusal::signal(
@@ -254,7 +254,7 @@ impl Execution {
         &mut self,
         payload: &Payload,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         let Some(id) = payload_value(payload, "StepExecutionId") else {
             return Err(Refusal::signal(
@@ -297,7 +297,7 @@ impl Execution {
         &mut self,
         stop: StopType,
         now: SimTime,
-        ev: &mut Vec<Event>,
+        ev: &mut Events<'_>,
     ) -> Result<(), Refusal> {
         if self.status.is_terminal() || self.status == Status::Pending {
             return Err(Refusal::status_update(format!(
@@ -330,7 +330,7 @@ impl Execution {
         Ok(())
     }
 
-    fn cancel(&mut self, now: SimTime, ev: &mut Vec<Event>) {
+    fn cancel(&mut self, now: SimTime, ev: &mut Events<'_>) {
         self.set_status(Status::Cancelling, ev);
         let innermost = self.active.last().map(|a| a.exec);
         let workflow = innermost.and_then(|e| self.on_cancel_target(e));

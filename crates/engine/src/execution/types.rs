@@ -239,6 +239,23 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether the event asks the driver to start or cancel a child
+    /// execution: the only events [`super::Execution::apply_for_children`]
+    /// keeps.
+    ///
+    /// ```
+    /// use ssm_runbook_engine::execution::{Event, Status};
+    /// assert!(!Event::ExecutionStatus { status: Status::Success }.concerns_children());
+    /// ```
+    pub fn concerns_children(&self) -> bool {
+        matches!(
+            self,
+            Event::ChildRequested(_) | Event::ChildCancelRequested { .. }
+        )
+    }
+}
+
 /// `FailureDetails` of a step execution.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FailureDetails {
