@@ -10,11 +10,12 @@
 //! reads as "mostly the first thing that can happen". Random testing
 //! complements the exhaustive checker for state spaces too big to explore.
 
-use crate::model::Model;
+use crate::model::{Model, World};
 use crate::property::{Pattern, Property};
 use crate::trace::Trace;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use ssm_runbook_engine::clock::SimTime;
 
 /// Most moves a schedule run takes before it stops.
 pub const MAX_SCHEDULE_MOVES: usize = 1_000;
@@ -36,26 +37,58 @@ pub fn schedule(max_len: usize) -> impl Strategy<Value = Vec<u32>> {
 /// whether it ended (a final status, or nothing left to do).
 pub fn run_schedule(model: &Model, start: usize, schedule: &[u32]) -> Option<(Trace, bool)> {
     let first = Trace::replay(model, start, &[])?;
-    let (mut ex, mut now) = (first.last, first.at);
+    let (mut ex, now) = (first.last, first.at);
+    let (choices, ended) = walk_schedule(model, &mut ex, now, schedule);
+    Trace::replay(model, start, &choices).map(|t| (t, ended))
+}
+
+/// Take `world`, at time `now`, through `schedule`'s moves (the first move
+/// once the schedule runs out): the choices made, each below the number of
+/// moves it chose from, and whether the execution ended. A refused move
+/// (an internal error) ends the walk. [`run_schedule`] is this walk from an
+/// initial state, replayed as a trace; walking a clone of a state instead
+/// keeps what the execution shares with its clones.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ssm_runbook_check::config::CheckConfig;
+/// use ssm_runbook_check::model::Model;
+/// use ssm_runbook_check::strategies::walk_schedule;
+/// use ssm_runbook_check::trace::Trace;
+/// use ssm_runbook_engine::execution::Status;
+/// use ssm_runbook_engine::runbook::Runbook;
+/// let doc = ssm_runbook_engine::validate::validate_text("schemaVersion: '0.3'\nmainSteps:\n- name: Nap\n  action: aws:sleep\n  inputs: {Duration: PT1M}\n").document.unwrap();
+/// let model = Model::new(Arc::new(Runbook::compile(doc, "Demo", "1").unwrap()), &CheckConfig::default()).unwrap();
+/// let start = Trace::replay(&model, 0, &[]).unwrap();
+/// let mut world = start.last.clone();
+/// let (choices, ended) = walk_schedule(&model, &mut world, start.at, &[]);
+/// assert!(ended);
+/// assert_eq!(choices, [0], "the timer, the only move");
+/// assert_eq!(world.status(), Status::Success);
+/// ```
+pub fn walk_schedule(
+    model: &Model,
+    world: &mut World,
+    mut now: SimTime,
+    schedule: &[u32],
+) -> (Vec<u32>, bool) {
     let mut choices = Vec::new();
     let mut next = schedule.iter();
-    let mut ended = false;
     for _ in 0..MAX_SCHEDULE_MOVES {
-        let mut moves = model.moves(&ex, now);
+        let mut moves = model.moves(world, now);
         if moves.is_empty() {
-            ended = true;
-            break;
+            return (choices, true);
         }
         let c = next.next().copied().unwrap_or(0) % moves.len() as u32;
         choices.push(c);
         let m = moves.swap_remove(c as usize);
-        if model.apply(&mut ex, &m).is_err() {
-            // An internal error: the trace ends with the refused move.
+        if model.apply(world, &m).is_err() {
+            // An internal error: the walk ends with the refused move.
             break;
         }
         now = m.at;
     }
-    Trace::replay(model, start, &choices).map(|t| (t, ended))
+    (choices, false)
 }
 
 /// Whether `property` fails on `trace`: state patterns on any state of it,

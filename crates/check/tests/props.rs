@@ -11,7 +11,9 @@ use ssm_runbook_check::config::CheckConfig;
 use ssm_runbook_check::explore::{Checker, Verdict};
 use ssm_runbook_check::model::{Model, World};
 use ssm_runbook_check::property::Property;
-use ssm_runbook_check::strategies::{check_schedules, run_schedule, runbook, schedule};
+use ssm_runbook_check::strategies::{
+    check_schedules, run_schedule, runbook, schedule, walk_schedule,
+};
 use ssm_runbook_check::trace::Trace;
 use ssm_runbook_engine::execution::Status;
 use ssm_runbook_engine::runbook::Runbook;
@@ -138,19 +140,7 @@ proptest! {
 fn second_walk(model: &Model, start: usize, first: &[u32], second: &[u32]) -> (World, World) {
     let initial = Trace::replay(model, start, &[]).expect("starts");
     let (fresh, _) = run_schedule(model, start, second).expect("runs");
-    let mut warm = initial.last.clone();
-    let mut now = initial.at;
-    for c in first {
-        let mut moves = model.moves(&warm, now);
-        if moves.is_empty() {
-            break;
-        }
-        let m = moves.swap_remove((*c % moves.len() as u32) as usize);
-        if model.apply(&mut warm, &m).is_err() {
-            break;
-        }
-        now = m.at;
-    }
+    walk_schedule(model, &mut initial.last.clone(), initial.at, first);
     let mut world = initial.last.clone();
     for step in &fresh.moves {
         if model.apply(&mut world, &step.to_model()).is_err() {
